@@ -54,3 +54,59 @@ pub const MAX_BATCH_LINES: usize = 10_000_000;
 
 /// Largest line in a `--batch` file (bytes).
 pub const MAX_BATCH_LINE_BYTES: usize = 64 * 1024;
+
+/// Most Subject Alternative Names read from one certificate. Stops a leaf stuffed with thousands
+/// of names from blowing up the report and the policy match; Fulcio issues exactly one.
+pub const MAX_SAN_ENTRIES: usize = 64;
+
+/// Longest single string read from a certificate (a SAN, an issuer DN, a Fulcio extension), in
+/// bytes. Longer values are refused, never truncated (a truncated identity could match a policy
+/// prefix). Real values are under 300 bytes.
+pub const MAX_CERT_STRING_BYTES: usize = 8 * 1024;
+
+/// Largest TUF `N.root.json` read from a medium (bytes). Stops an endless-data attack (TUF §1.5.2)
+/// during the root chain walk; Sigstore roots are about 6 KiB.
+pub const MAX_TUF_ROOT_BYTES: u64 = 512 * 1024;
+
+/// Largest TUF `timestamp.json` read from a medium (bytes). Stops an endless-data attack; the
+/// Sigstore timestamp is about 450 bytes.
+pub const MAX_TUF_TIMESTAMP_BYTES: u64 = 64 * 1024;
+
+/// Largest TUF snapshot metadata when the timestamp does not sign its length (bytes). Stops an
+/// endless-data attack; the Sigstore snapshot is about 2 KiB.
+pub const MAX_TUF_SNAPSHOT_BYTES: u64 = 1024 * 1024;
+
+/// Largest TUF targets metadata when the snapshot does not sign its length, and largest metadata
+/// file copied off a medium at all (bytes). Stops an endless-data attack; Sigstore's is about 5 KiB.
+pub const MAX_TUF_TARGETS_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Most root versions walked in one TUF update (the spec's "Y", §5.3.3). Stops a medium from
+/// making the appliance walk an endless chain; Sigstore reached root 15 in five years.
+pub const MAX_TUF_ROOT_UPDATES: u64 = 256;
+
+/// Most files copied off a medium or written out of a `.tar.gz` into the private staging folder.
+/// Stops a medium from filling the data dir with small files; a Sigstore state has about 40.
+pub const MAX_MEDIUM_FILES: usize = 10_000;
+
+/// Most bytes copied off a medium or written out of a `.tar.gz` into the private staging folder.
+/// Stops a medium from filling the data dir; a Sigstore state is about 130 KiB.
+pub const MAX_MEDIUM_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Most bytes decompressed from a `.tar.gz` medium, written or skipped. Stops a gzip bomb from
+/// keeping the appliance busy, and bounds the memory `tar` spends on a GNU long-name or PAX header
+/// (it reads those whole). An archive with larger unrelated files is refused: pass the folder.
+pub const MAX_ARCHIVE_STREAM_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Most entries in a `.tar.gz` medium. Stops an archive of millions of empty entries.
+pub const MAX_ARCHIVE_ENTRIES: usize = 100_000;
+
+/// Most entries listed in one folder of a medium while looking for the TUF repository. Stops a
+/// medium with a huge folder from keeping the appliance busy.
+pub const MAX_MEDIUM_DIR_ENTRIES: usize = 100_000;
+
+/// Largest `signing_config` target kept beside the trust root (bytes); Sigstore's is about 1 KiB.
+pub const MAX_SIGNING_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Largest trust history file read back (bytes). Stops a corrupted or planted history file from
+/// exhausting memory; one entry is about 500 bytes.
+pub const MAX_TRUST_HISTORY_BYTES: u64 = 64 * 1024 * 1024;

@@ -1,0 +1,62 @@
+//! The command line: argument parsing, exit codes and human/JSON output. Thin: every decision is
+//! made by the domain modules.
+//!
+//! Owns: clap definitions, output formatting. Must not touch: crypto, parsing of outside formats.
+
+pub mod trust;
+pub mod verify_bundle;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code: success, verified.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: rejected or refused.
+pub const EXIT_REJECTED: u8 = 1;
+/// Exit code: unusable usage or input.
+pub const EXIT_USAGE: u8 = 2;
+
+/// airlock — offline verification of Sigstore supply-chain evidence.
+#[derive(Debug, Parser)]
+#[command(name = "airlock", version, about, long_about = None)]
+pub struct Cli {
+    /// Folder holding the trust store, database, staging and quarantine.
+    #[arg(long, global = true, env = "AIRLOCK_DATA_DIR", default_value = "/var/lib/airlock")]
+    pub data_dir: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Verify a Sigstore bundle offline (Sigstore conformance CLI protocol).
+    VerifyBundle(verify_bundle::VerifyBundleArgs),
+    /// Manage the Sigstore trust root (TUF-verified, refreshed from USB).
+    Trust {
+        /// Print JSON instead of text.
+        #[arg(long, global = true)]
+        json: bool,
+        #[command(subcommand)]
+        cmd: trust::TrustCommand,
+    },
+}
+
+/// Parses the command line and runs it; returns the exit code.
+pub fn main() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Trust { json, cmd } => trust::run(cmd, &cli.data_dir, json),
+        Command::VerifyBundle(args) => {
+            verify_bundle::run(args, &cli.data_dir, crate::clock::now())
+        }
+    }
+}

@@ -1,0 +1,729 @@
+//! `airlock verify-bundle`: the Sigstore conformance CLI protocol, plus `--json` and `--batch`.
+//!
+//! Owns: reading the files named on the command line (with caps), choosing the trust root,
+//! printing results. Must not touch: verification logic (that is `crate::verify`).
+
+use std::collections::HashMap;
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::bundle::{Bundle, Content, HashAlgorithm};
+use crate::cli::{EXIT_OK, EXIT_REJECTED, EXIT_USAGE};
+use crate::limits;
+use crate::policy::{IdentityPolicy, Matcher};
+use crate::time::Timestamp;
+use crate::trust::TrustedRoot;
+
+// TEMPORARY until trust::RootInfo lands.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct RootInfo { pub digest: String, pub tuf_verified: bool, pub tuf_root_version: Option<u64>, pub source: String, pub stale: bool }
+impl RootInfo { fn for_file(path: &Path, bytes: &[u8]) -> Self { RootInfo { digest: hex::encode(crypto::sha256(bytes)), tuf_verified: false, tuf_root_version: None, source: format!("file:{}", path.display()), stale: false } } }
+use crate::verify::crypto::{self, PublicKey};
+use crate::verify::{self, Artifact, SignerPolicy, VerifiedBundle, VerifiedSigner};
+
+/// Files larger than this are hashed in streaming instead of being read into memory.
+const IN_MEMORY_ARTIFACT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Arguments of `verify-bundle` (names follow the Sigstore conformance CLI protocol).
+#[derive(Debug, clap::Args)]
+pub struct VerifyBundleArgs {
+    /// The Sigstore bundle (.sigstore.json).
+    #[arg(long, required_unless_present = "batch")]
+    pub bundle: Option<PathBuf>,
+    /// Expected certificate identity (SAN URI, email or otherName), exact.
+    #[arg(long, conflicts_with_all = ["certificate_identity_regexp", "key"])]
+    pub certificate_identity: Option<String>,
+    /// Expected certificate identity, as a regular expression (anchor it with ^…$).
+    #[arg(long, conflicts_with = "key")]
+    pub certificate_identity_regexp: Option<String>,
+    /// Expected OIDC issuer, exact.
+    #[arg(long, conflicts_with_all = ["certificate_oidc_issuer_regexp", "key"])]
+    pub certificate_oidc_issuer: Option<String>,
+    /// Expected OIDC issuer, as a regular expression.
+    #[arg(long, conflicts_with = "key")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// PEM public key of a managed-key signer (instead of an identity).
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+    /// A trusted_root.json to use instead of the installed trust root.
+    #[arg(long)]
+    pub trusted_root: Option<PathBuf>,
+    /// Print one JSON result instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Verify every line of a JSONL file (fields: bundle, artifact | artifact_digest, identity |
+    /// identity_regexp, issuer | issuer_regexp | key, trusted_root), on all cores; prints one
+    /// JSON result a line.
+    #[arg(long, conflicts_with_all = ["bundle", "artifact"])]
+    pub batch: Option<PathBuf>,
+    /// With --batch: print a table for people instead of JSON lines.
+    #[arg(long, requires = "batch")]
+    pub table: bool,
+    /// The artifact file, or its digest as sha256:<hex> (sha512:<hex> too).
+    #[arg(required_unless_present = "batch")]
+    pub artifact: Option<String>,
+}
+
+/// A failure that is the input's fault rather than the evidence's (exit 2), or a rejection.
+#[derive(Debug)]
+enum Failure {
+    /// Unusable usage or input: exit 2.
+    Usage { code: &'static str, message: String },
+    /// The evidence was read and refused: exit 1.
+    Rejected { code: &'static str, message: String },
+}
+
+impl Failure {
+    fn usage(code: &'static str, message: impl Into<String>) -> Self {
+        Failure::Usage {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn exit(&self) -> u8 {
+        match self {
+            Failure::Usage { .. } => EXIT_USAGE,
+            Failure::Rejected { .. } => EXIT_REJECTED,
+        }
+    }
+}
+
+/// Reads a whole file, refusing files over `cap` bytes; errors name the file.
+pub(crate) fn read_capped(path: &Path, cap: u64, what: &str) -> Result<Vec<u8>, String> {
+    let f = std::fs::File::open(path)
+        .map_err(|e| format!("{}: cannot open {what}: {e}", path.display()))?;
+    let mut buf = Vec::new();
+    f.take(cap.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("{}: cannot read {what}: {e}", path.display()))?;
+    if u64::try_from(buf.len()).unwrap_or(u64::MAX) > cap {
+        return Err(format!(
+            "{}: {what} is larger than the {cap}-byte limit",
+            path.display()
+        ));
+    }
+    Ok(buf)
+}
+
+/// The artifact as the verifier receives it.
+enum ArtifactData {
+    Bytes(Vec<u8>),
+    Digest(HashAlgorithm, Vec<u8>),
+}
+
+impl ArtifactData {
+    fn as_artifact(&self) -> Artifact<'_> {
+        match self {
+            ArtifactData::Bytes(b) => Artifact::Bytes(b),
+            ArtifactData::Digest(a, d) => Artifact::Digest(*a, d),
+        }
+    }
+}
+
+/// Parses `sha256:<64 hex>` / `sha512:<128 hex>`. Conformance protocol: a digest only if it is
+/// not an existing path.
+fn parse_digest(s: &str) -> Option<(HashAlgorithm, Vec<u8>)> {
+    if Path::new(s).exists() {
+        return None;
+    }
+    let (alg, hex_part) = s.split_once(':')?;
+    let alg = match alg {
+        "sha256" => HashAlgorithm::Sha256,
+        "sha384" => HashAlgorithm::Sha384,
+        "sha512" => HashAlgorithm::Sha512,
+        _ => return None,
+    };
+    let d = hex::decode(hex_part).ok()?;
+    (d.len() == alg.len()).then_some((alg, d))
+}
+
+fn load_artifact(spec: &str, bundle: &Bundle) -> Result<ArtifactData, Failure> {
+    if let Some((alg, d)) = parse_digest(spec) {
+        return Ok(ArtifactData::Digest(alg, d));
+    }
+    if spec.contains(':') && !Path::new(spec).exists() && spec.starts_with("sha") {
+        return Err(Failure::usage(
+            "artifact-unreadable",
+            format!("{spec}: neither an existing file nor a valid sha256:/sha512: digest"),
+        ));
+    }
+    let path = Path::new(spec);
+    let meta = std::fs::metadata(path)
+        .map_err(|e| {
+            Failure::usage(
+                "artifact-unreadable",
+                format!("{}: cannot open artifact: {e}", path.display()),
+            )
+        })?;
+    if meta.len() <= IN_MEMORY_ARTIFACT_BYTES {
+        return read_capped(path, IN_MEMORY_ARTIFACT_BYTES, "artifact")
+            .map(ArtifactData::Bytes)
+            .map_err(|m| Failure::usage("artifact-unreadable", m));
+    }
+    // Large file: hash in streaming with the algorithm the bundle needs.
+    let alg = match &bundle.content {
+        Content::MessageSignature(ms) => ms
+            .message_digest
+            .as_ref()
+            .map_or(HashAlgorithm::Sha256, |(a, _)| *a),
+        Content::Dsse(_) => HashAlgorithm::Sha256,
+    };
+    let f = std::fs::File::open(path).map_err(|e| {
+        Failure::usage(
+            "artifact-unreadable",
+            format!("{}: cannot open artifact: {e}", path.display()),
+        )
+    })?;
+    let mut r = std::io::BufReader::with_capacity(1 << 20, f);
+    let mut h = crypto::Hasher::new(alg);
+    loop {
+        let chunk = r.fill_buf().map_err(|e| {
+            Failure::usage(
+                "artifact-unreadable",
+                format!("{}: cannot read artifact: {e}", path.display()),
+            )
+        })?;
+        if chunk.is_empty() {
+            break;
+        }
+        h.update(chunk);
+        let n = chunk.len();
+        r.consume(n);
+    }
+    Ok(ArtifactData::Digest(alg, h.finish()))
+}
+
+fn load_key(path: &Path) -> Result<PublicKey, Failure> {
+    let bytes = read_capped(path, limits::MAX_KEY_FILE_BYTES, "key")
+        .map_err(|m| Failure::usage("key-unusable", m))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Failure::usage("key-unusable", format!("{}: key is not PEM text", path.display()))
+    })?;
+    PublicKey::from_pem(&text).map_err(|e| {
+        Failure::usage("key-unusable", format!("{}: unusable key: {e}", path.display()))
+    })
+}
+
+/// A loaded trust root and what it is.
+pub(crate) struct LoadedRoot {
+    pub root: TrustedRoot,
+    pub info: RootInfo,
+}
+
+pub(crate) fn load_root_file(path: &Path) -> Result<LoadedRoot, (&'static str, String)> {
+    let bytes = read_capped(path, limits::MAX_TRUSTED_ROOT_BYTES, "trusted root")
+        .map_err(|m| ("trusted-root-unreadable", m))?;
+    let root = TrustedRoot::from_json(&bytes).map_err(|e| {
+        (
+            e.code(),
+            format!("{}: unusable trusted root: {e}", path.display()),
+        )
+    })?;
+    Ok(LoadedRoot {
+        info: RootInfo::for_file(path, &bytes),
+        root,
+    })
+}
+
+/// The signer policy from the flags (identity + issuer, or key).
+fn signer_policy(
+    identity: Option<&str>,
+    identity_re: Option<&str>,
+    issuer: Option<&str>,
+    issuer_re: Option<&str>,
+    key: Option<&Path>,
+) -> Result<SignerPolicy, Failure> {
+    if let Some(k) = key {
+        return Ok(SignerPolicy::Key(load_key(k)?));
+    }
+    let bad = |e: crate::policy::PolicyError| Failure::usage(e.code(), e.to_string());
+    let identity = match (identity, identity_re) {
+        (Some(i), None) => Matcher::exact(i),
+        (None, Some(r)) => Matcher::regex(r).map_err(bad)?,
+        _ => {
+            return Err(Failure::usage(
+                "usage",
+                "give --certificate-identity or --certificate-identity-regexp (or --key)",
+            ))
+        }
+    };
+    let issuer = match (issuer, issuer_re) {
+        (Some(i), None) => Matcher::exact(i),
+        (None, Some(r)) => Matcher::regex(r).map_err(bad)?,
+        _ => {
+            return Err(Failure::usage(
+                "usage",
+                "give --certificate-oidc-issuer or --certificate-oidc-issuer-regexp (or --key)",
+            ))
+        }
+    };
+    Ok(SignerPolicy::Identity(IdentityPolicy { identity, issuer }))
+}
+
+/// One verification request, from flags or from a batch line.
+struct Request<'a> {
+    bundle: &'a Path,
+    artifact: &'a str,
+    policy: SignerPolicy,
+    root: &'a LoadedRoot,
+}
+
+fn run_one(req: &Request<'_>, now: Timestamp) -> Result<VerifiedBundle, Failure> {
+    let bytes = read_capped(req.bundle, limits::MAX_BUNDLE_BYTES, "bundle")
+        .map_err(|m| Failure::usage("bundle-unreadable", m))?;
+    let bundle = Bundle::from_json(&bytes).map_err(|e| Failure::Rejected {
+        code: e.code(),
+        message: format!("{}: {e}", req.bundle.display()),
+    })?;
+    let artifact = load_artifact(req.artifact, &bundle)?;
+    verify::verify(
+        &bundle,
+        artifact.as_artifact(),
+        &req.policy,
+        &req.root.root,
+        now,
+    )
+    .map_err(|e| Failure::Rejected {
+        code: e.code(),
+        message: format!("{}: {e}", req.bundle.display()),
+    })
+}
+
+/// The JSON result, modelled on sigstore-go's VerificationResult.
+fn result_json(
+    bundle: &Path,
+    artifact: &str,
+    root: Option<&RootInfo>,
+    r: &Result<VerifiedBundle, Failure>,
+) -> serde_json::Value {
+    match r {
+        Ok(v) => json!({
+            "mediaType": "application/vnd.dev.sigstore.verificationresult+json;version=0.1",
+            "verified": true,
+            "bundle": bundle.display().to_string(),
+            "artifact": artifact,
+            "result": v,
+            "trustRoot": root,
+        }),
+        Err(Failure::Rejected { code, message }) => json!({
+            "verified": false,
+            "bundle": bundle.display().to_string(),
+            "artifact": artifact,
+            "reason": code,
+            "message": message,
+            "trustRoot": root,
+        }),
+        Err(Failure::Usage { code, message }) => json!({
+            "verified": false,
+            "bundle": bundle.display().to_string(),
+            "artifact": artifact,
+            "reason": code,
+            "message": message,
+            "trustRoot": root,
+        }),
+    }
+}
+
+fn print_human(bundle: &Path, artifact: &str, root: &RootInfo, v: &VerifiedBundle) {
+    let mut out = std::io::stdout().lock();
+    let content = if v.statement.is_some() {
+        "DSSE attestation"
+    } else {
+        "message signature"
+    };
+    let _ = writeln!(out, "VERIFIED  {artifact}");
+    let _ = writeln!(
+        out,
+        "  bundle      {} (v{}, {content})",
+        bundle.display(),
+        v.bundle_version.as_str()
+    );
+    match &v.signer {
+        VerifiedSigner::Certificate {
+            identity,
+            ca,
+            verified_scts,
+            ..
+        } => {
+            let _ = writeln!(out, "  signed by   {}", identity.subject_alternative_name);
+            let _ = writeln!(out, "  issuer      {}", identity.issuer);
+            let _ = writeln!(
+                out,
+                "  certificate issued by {ca}, {verified_scts} SCT(s) verified"
+            );
+        }
+        VerifiedSigner::Key { key_id } => {
+            let _ = writeln!(out, "  signed by   managed key sha256:{key_id}");
+        }
+    }
+    if let Some(st) = &v.statement {
+        let _ = writeln!(out, "  predicate   {}", st.predicate_type);
+    }
+    for t in &v.verified_times {
+        let src = match t.source {
+            verify::TimeSource::TransparencyLog => "transparency log",
+            verify::TimeSource::TimestampAuthority => "timestamp authority",
+        };
+        let _ = writeln!(out, "  signed at   {} ({src} {})", t.time, t.uri);
+    }
+    for e in &v.tlog_entries {
+        let _ = writeln!(
+            out,
+            "  logged      {} index {} ({} {})",
+            e.log_base_url, e.log_index, e.kind, e.version
+        );
+    }
+    let _ = writeln!(out, "  trust root  {}", describe_root(root));
+}
+
+/// One line naming a trust root for operators.
+pub(crate) fn describe_root(r: &RootInfo) -> String {
+    let short = r.digest.get(..12).unwrap_or(&r.digest);
+    let mut s = format!("sha256:{short} from {}", r.source);
+    if r.tuf_verified {
+        if let Some(v) = r.tuf_root_version {
+            s.push_str(&format!(", TUF root v{v}"));
+        }
+    } else {
+        s.push_str(", not TUF-verified");
+    }
+    if r.stale {
+        s.push_str(", STALE (TUF metadata expired; refresh from USB)");
+    }
+    s
+}
+
+fn resolve_root(
+    args_root: Option<&Path>,
+    data_dir: &Path,
+    now: Timestamp,
+) -> Result<LoadedRoot, (&'static str, String)> {
+    match args_root {
+        Some(p) => load_root_file(p),
+        None => {
+            let _ = (data_dir, now);
+            Err(("trust-root-unavailable", "no --trusted-root given (TEMPORARY)".to_string()))
+        }
+    }
+}
+
+/// Runs `verify-bundle`; returns the exit code.
+pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
+    if let Some(batch) = &args.batch {
+        return run_batch(batch, args.trusted_root.as_deref(), data_dir, now, args.table);
+    }
+    let (Some(bundle), Some(artifact)) = (args.bundle.as_deref(), args.artifact.as_deref()) else {
+        eprintln!("airlock: verify-bundle needs --bundle and an artifact (or --batch)");
+        return EXIT_USAGE;
+    };
+    let fail_usage = |code: &'static str, msg: String| {
+        if args.json {
+            let f = Failure::usage(code, msg.clone());
+            println!("{}", result_json(bundle, artifact, None, &Err(f)));
+        }
+        eprintln!("airlock: {msg}");
+        EXIT_USAGE
+    };
+    let root = match resolve_root(args.trusted_root.as_deref(), data_dir, now) {
+        Ok(r) => r,
+        Err((code, msg)) => return fail_usage(code, msg),
+    };
+    let policy = match signer_policy(
+        args.certificate_identity.as_deref(),
+        args.certificate_identity_regexp.as_deref(),
+        args.certificate_oidc_issuer.as_deref(),
+        args.certificate_oidc_issuer_regexp.as_deref(),
+        args.key.as_deref(),
+    ) {
+        Ok(p) => p,
+        Err(Failure::Usage { code, message }) => return fail_usage(code, message),
+        Err(f) => return f.exit(),
+    };
+    let req = Request {
+        bundle,
+        artifact,
+        policy,
+        root: &root,
+    };
+    let r = run_one(&req, now);
+    if args.json {
+        println!("{}", result_json(bundle, artifact, Some(&root.info), &r));
+    }
+    match &r {
+        Ok(v) => {
+            if !args.json {
+                print_human(bundle, artifact, &root.info, v);
+            }
+            EXIT_OK
+        }
+        Err(f) => {
+            match f {
+                Failure::Usage { message, .. } => eprintln!("airlock: {message}"),
+                Failure::Rejected { code, message } => {
+                    eprintln!("airlock: REJECTED {message} [{code}]")
+                }
+            }
+            f.exit()
+        }
+    }
+}
+
+/// One line of a `--batch` file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchLine {
+    bundle: PathBuf,
+    artifact: Option<String>,
+    artifact_digest: Option<String>,
+    identity: Option<String>,
+    identity_regexp: Option<String>,
+    issuer: Option<String>,
+    issuer_regexp: Option<String>,
+    key: Option<PathBuf>,
+    trusted_root: Option<PathBuf>,
+    /// A label for tables (defaults to the bundle's folder name).
+    name: Option<String>,
+    /// What the operator expects: "verified" or "refused" (shown in tables, never used to decide).
+    expect: Option<String>,
+}
+
+fn run_batch(
+    batch: &Path,
+    default_root: Option<&Path>,
+    data_dir: &Path,
+    now: Timestamp,
+    table: bool,
+) -> u8 {
+    let base = batch.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let file = match std::fs::File::open(batch) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("airlock: {}: cannot open batch file: {e}", batch.display());
+            return EXIT_USAGE;
+        }
+    };
+    let mut lines = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("airlock: {}:{}: cannot read: {e}", batch.display(), i + 1);
+                return EXIT_USAGE;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.len() > limits::MAX_BATCH_LINE_BYTES || lines.len() >= limits::MAX_BATCH_LINES {
+            eprintln!(
+                "airlock: {}:{}: line too long or too many lines",
+                batch.display(),
+                i + 1
+            );
+            return EXIT_USAGE;
+        }
+        match serde_json::from_str::<BatchLine>(&line) {
+            Ok(l) => lines.push(l),
+            Err(e) => {
+                eprintln!("airlock: {}:{}: not a batch request: {e}", batch.display(), i + 1);
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let abs = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+
+    // Load each distinct trust root once.
+    type RootResult = Result<Arc<LoadedRoot>, (&'static str, String)>;
+    let mut roots: HashMap<Option<PathBuf>, RootResult> = HashMap::new();
+    for l in &lines {
+        let key = l.trusted_root.as_deref().map(abs);
+        roots.entry(key.clone()).or_insert_with(|| {
+            resolve_root(key.as_deref().or(default_root), data_dir, now).map(Arc::new)
+        });
+    }
+
+    let results: Vec<(serde_json::Value, Result<VerifiedBundle, Failure>)> = lines
+        .par_iter()
+        .map(|l| {
+            let bundle = abs(&l.bundle);
+            let artifact = match (&l.artifact, &l.artifact_digest) {
+                (Some(a), _) => abs(Path::new(a)).display().to_string(),
+                (None, Some(d)) => d.clone(),
+                (None, None) => String::new(),
+            };
+            let root = roots.get(&l.trusted_root.as_deref().map(abs));
+            let r = match root {
+                Some(Ok(root)) => signer_policy(
+                    l.identity.as_deref(),
+                    l.identity_regexp.as_deref(),
+                    l.issuer.as_deref(),
+                    l.issuer_regexp.as_deref(),
+                    l.key.as_deref().map(abs).as_deref(),
+                )
+                .and_then(|policy| {
+                    run_one(
+                        &Request {
+                            bundle: &bundle,
+                            artifact: &artifact,
+                            policy,
+                            root,
+                        },
+                        now,
+                    )
+                }),
+                Some(Err((code, m))) => Err(Failure::usage(code, m.clone())),
+                None => Err(Failure::usage("trust-root-unavailable", "trust root not loaded")),
+            };
+            let info = match root {
+                Some(Ok(r)) => Some(&r.info),
+                _ => None,
+            };
+            (result_json(&bundle, &artifact, info, &r), r)
+        })
+        .collect();
+    let all_ok = results.iter().all(|(_, r)| r.is_ok());
+    if table {
+        let roots_used: Vec<&RootInfo> = roots
+            .values()
+            .filter_map(|r| r.as_ref().ok().map(|r| &r.info))
+            .collect();
+        print_table(&lines, &results, &roots_used);
+    } else {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for (v, _) in &results {
+            let _ = writeln!(out, "{v}");
+        }
+        let _ = out.flush();
+    }
+    if all_ok {
+        EXIT_OK
+    } else {
+        EXIT_REJECTED
+    }
+}
+
+/// Plain words for a reason code, for operators who have never seen Sigstore.
+pub(crate) fn explain(code: &str) -> &'static str {
+    match code {
+        "signature-invalid" | "dsse-signature-invalid" => {
+            "the signature does not match the file and the signer's key"
+        }
+        "message-digest-mismatch" | "artifact-not-in-statement" => {
+            "the file is not the one that was signed"
+        }
+        "set-invalid" => "the transparency log's signed promise is forged or damaged",
+        "inclusion-proof-invalid" => "the proof that the signature is in the public log is wrong",
+        "checkpoint-mismatch" | "checkpoint-no-valid-signature" | "checkpoint-malformed"
+        | "checkpoint-missing" => "the public log's signed checkpoint does not vouch for this entry",
+        "tlog-unknown-log" => "logged in a transparency log this site does not trust",
+        "tlog-entry-mismatch" => "the public log entry is about something else",
+        "certificate-untrusted" => "the signing certificate was not issued by a trusted Sigstore CA",
+        "certificate-chain-contains-root" => "the bundle tries to supply its own root certificate",
+        "certificate-not-valid-at-signing-time" | "certificate-outside-ca-validity" => {
+            "signed when the signing certificate was not valid"
+        }
+        "identity-mismatch" => "signed by someone other than the expected publisher",
+        "issuer-mismatch" => "the signer's identity comes from an unexpected login provider",
+        "sct-unknown-log" | "sct-invalid" | "sct-missing" => {
+            "the certificate was not publicly logged by a trusted CT log"
+        }
+        "no-verified-time" => "no trustworthy signing time (log promise or timestamp)",
+        "key-required" | "key-unusable" => "signed with a managed key; the right key is needed",
+        c if c.starts_with("timestamp-") => "the signed timestamp cannot be trusted",
+        c if c.starts_with("bundle-") => "the bundle file is malformed",
+        c if c.starts_with("trusted-root") || c.starts_with("trust-root") => {
+            "the trust root is unusable"
+        }
+        _ => "verification failed",
+    }
+}
+
+fn short_time(t: &Timestamp) -> String {
+    let s = t.to_string();
+    s.get(..10).unwrap_or(&s).to_string()
+}
+
+fn print_table(
+    lines: &[BatchLine],
+    results: &[(serde_json::Value, Result<VerifiedBundle, Failure>)],
+    roots: &[&RootInfo],
+) {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let names: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            l.name.clone().unwrap_or_else(|| {
+                l.bundle
+                    .parent()
+                    .and_then(|p| p.file_name())
+                    .or_else(|| l.bundle.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            })
+        })
+        .collect();
+    let w = names.iter().map(String::len).max().unwrap_or(8).max(8);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{:<w$}  {:<8}  DETAILS", "BUNDLE", "RESULT");
+    let _ = writeln!(out, "{}", "-".repeat(w + 60));
+    let (mut ok, mut refused, mut surprises) = (0, 0, 0);
+    for ((name, line), (_, r)) in names.iter().zip(lines).zip(results) {
+        let verdict = if r.is_ok() { "verified" } else { "refused" };
+        let surprise = line.expect.as_deref().is_some_and(|e| e != verdict);
+        surprises += usize::from(surprise);
+        let mark = if surprise { "  <-- NOT AS EXPECTED" } else { "" };
+        match r {
+            Ok(v) => {
+                ok += 1;
+                let (who, how) = match &v.signer {
+                    VerifiedSigner::Certificate { identity, .. } => {
+                        (identity.subject_alternative_name.clone(), identity.issuer.clone())
+                    }
+                    VerifiedSigner::Key { key_id } => (
+                        format!("managed key sha256:{}", key_id.get(..16).unwrap_or(key_id)),
+                        "key".to_string(),
+                    ),
+                };
+                let when = v
+                    .verified_times
+                    .first()
+                    .map(|t| short_time(&t.time))
+                    .unwrap_or_default();
+                let what = if v.statement.is_some() { "attestation" } else { "signature" };
+                let _ = writeln!(out, "{name:<w$}  VERIFIED  {what} by {who}{mark}");
+                let _ = writeln!(
+                    out,
+                    "{:<w$}            via {how}, logged {when}, {} log entr{}",
+                    "",
+                    v.tlog_entries.len(),
+                    if v.tlog_entries.len() == 1 { "y" } else { "ies" }
+                );
+            }
+            Err(f) => {
+                refused += 1;
+                let (code, message) = match f {
+                    Failure::Rejected { code, message } => (*code, message.as_str()),
+                    Failure::Usage { code, message } => (*code, message.as_str()),
+                };
+                let _ = writeln!(out, "{name:<w$}  REFUSED   {}{mark}", explain(code));
+                let detail = message.rsplit(": ").next().unwrap_or(message);
+                let _ = writeln!(out, "{:<w$}            [{code}] {detail}", "");
+            }
+        }
+    }
+    let _ = writeln!(out, "{}", "-".repeat(w + 60));
+    let _ = writeln!(out, "{ok} verified, {refused} refused");
+    if surprises > 0 {
+        let _ = writeln!(out, "{surprises} result(s) differ from what the list expected");
+    }
+    for r in roots {
+        let _ = writeln!(out, "trust root: {}", describe_root(r));
+    }
+    let _ = out.flush();
+}
