@@ -95,8 +95,12 @@ fn run_case(line: &Value, form: &'static str, data_dir: &Path) -> Outcome {
     let case = id.rsplit('/').next().unwrap_or(&id).to_string();
     let expect_pass = s("expect").as_deref() == Some("pass");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_airlock"));
-    cmd.arg("--data-dir").arg(data_dir).arg("verify-bundle").arg("--json");
-    cmd.arg("--bundle").arg(data().join(s("bundle").unwrap_or_default()));
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .arg("verify-bundle")
+        .arg("--json");
+    cmd.arg("--bundle")
+        .arg(data().join(s("bundle").unwrap_or_default()));
     match s("key") {
         Some(k) => {
             cmd.arg("--key").arg(data().join(k));

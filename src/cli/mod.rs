@@ -22,7 +22,12 @@ pub const EXIT_USAGE: u8 = 2;
 #[command(name = "airlock", version, about, long_about = None)]
 pub struct Cli {
     /// Folder holding the trust store, database, staging and quarantine.
-    #[arg(long, global = true, env = "AIRLOCK_DATA_DIR", default_value = "/var/lib/airlock")]
+    #[arg(
+        long,
+        global = true,
+        env = "AIRLOCK_DATA_DIR",
+        default_value = "/var/lib/airlock"
+    )]
     pub data_dir: PathBuf,
 
     #[command(subcommand)]
@@ -55,8 +60,6 @@ pub fn main() -> u8 {
     };
     match cli.command {
         Command::Trust { json, cmd } => trust::run(cmd, &cli.data_dir, json),
-        Command::VerifyBundle(args) => {
-            verify_bundle::run(args, &cli.data_dir, crate::clock::now())
-        }
+        Command::VerifyBundle(args) => verify_bundle::run(args, &cli.data_dir, crate::clock::now()),
     }
 }

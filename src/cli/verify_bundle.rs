@@ -21,8 +21,24 @@ use crate::trust::TrustedRoot;
 
 // TEMPORARY until trust::RootInfo lands.
 #[derive(Debug, Clone, serde::Serialize)]
-pub(crate) struct RootInfo { pub digest: String, pub tuf_verified: bool, pub tuf_root_version: Option<u64>, pub source: String, pub stale: bool }
-impl RootInfo { fn for_file(path: &Path, bytes: &[u8]) -> Self { RootInfo { digest: hex::encode(crypto::sha256(bytes)), tuf_verified: false, tuf_root_version: None, source: format!("file:{}", path.display()), stale: false } } }
+pub(crate) struct RootInfo {
+    pub digest: String,
+    pub tuf_verified: bool,
+    pub tuf_root_version: Option<u64>,
+    pub source: String,
+    pub stale: bool,
+}
+impl RootInfo {
+    fn for_file(path: &Path, bytes: &[u8]) -> Self {
+        RootInfo {
+            digest: hex::encode(crypto::sha256(bytes)),
+            tuf_verified: false,
+            tuf_root_version: None,
+            source: format!("file:{}", path.display()),
+            stale: false,
+        }
+    }
+}
 use crate::verify::crypto::{self, PublicKey};
 use crate::verify::{self, Artifact, SignerPolicy, VerifiedBundle, VerifiedSigner};
 
@@ -154,13 +170,12 @@ fn load_artifact(spec: &str, bundle: &Bundle) -> Result<ArtifactData, Failure> {
         ));
     }
     let path = Path::new(spec);
-    let meta = std::fs::metadata(path)
-        .map_err(|e| {
-            Failure::usage(
-                "artifact-unreadable",
-                format!("{}: cannot open artifact: {e}", path.display()),
-            )
-        })?;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Failure::usage(
+            "artifact-unreadable",
+            format!("{}: cannot open artifact: {e}", path.display()),
+        )
+    })?;
     if meta.len() <= IN_MEMORY_ARTIFACT_BYTES {
         return read_capped(path, IN_MEMORY_ARTIFACT_BYTES, "artifact")
             .map(ArtifactData::Bytes)
@@ -203,10 +218,16 @@ fn load_key(path: &Path) -> Result<PublicKey, Failure> {
     let bytes = read_capped(path, limits::MAX_KEY_FILE_BYTES, "key")
         .map_err(|m| Failure::usage("key-unusable", m))?;
     let text = String::from_utf8(bytes).map_err(|_| {
-        Failure::usage("key-unusable", format!("{}: key is not PEM text", path.display()))
+        Failure::usage(
+            "key-unusable",
+            format!("{}: key is not PEM text", path.display()),
+        )
     })?;
     PublicKey::from_pem(&text).map_err(|e| {
-        Failure::usage("key-unusable", format!("{}: unusable key: {e}", path.display()))
+        Failure::usage(
+            "key-unusable",
+            format!("{}: unusable key: {e}", path.display()),
+        )
     })
 }
 
@@ -408,7 +429,10 @@ fn resolve_root(
         Some(p) => load_root_file(p),
         None => {
             let _ = (data_dir, now);
-            Err(("trust-root-unavailable", "no --trusted-root given (TEMPORARY)".to_string()))
+            Err((
+                "trust-root-unavailable",
+                "no --trusted-root given (TEMPORARY)".to_string(),
+            ))
         }
     }
 }
@@ -416,7 +440,13 @@ fn resolve_root(
 /// Runs `verify-bundle`; returns the exit code.
 pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
     if let Some(batch) = &args.batch {
-        return run_batch(batch, args.trusted_root.as_deref(), data_dir, now, args.table);
+        return run_batch(
+            batch,
+            args.trusted_root.as_deref(),
+            data_dir,
+            now,
+            args.table,
+        );
     }
     let (Some(bundle), Some(artifact)) = (args.bundle.as_deref(), args.artifact.as_deref()) else {
         eprintln!("airlock: verify-bundle needs --bundle and an artifact (or --batch)");
@@ -531,12 +561,22 @@ fn run_batch(
         match serde_json::from_str::<BatchLine>(&line) {
             Ok(l) => lines.push(l),
             Err(e) => {
-                eprintln!("airlock: {}:{}: not a batch request: {e}", batch.display(), i + 1);
+                eprintln!(
+                    "airlock: {}:{}: not a batch request: {e}",
+                    batch.display(),
+                    i + 1
+                );
                 return EXIT_USAGE;
             }
         }
     }
-    let abs = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+    let abs = |p: &Path| {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            base.join(p)
+        }
+    };
 
     // Load each distinct trust root once.
     type RootResult = Result<Arc<LoadedRoot>, (&'static str, String)>;
@@ -578,7 +618,10 @@ fn run_batch(
                     )
                 }),
                 Some(Err((code, m))) => Err(Failure::usage(code, m.clone())),
-                None => Err(Failure::usage("trust-root-unavailable", "trust root not loaded")),
+                None => Err(Failure::usage(
+                    "trust-root-unavailable",
+                    "trust root not loaded",
+                )),
             };
             let info = match root {
                 Some(Ok(r)) => Some(&r.info),
@@ -619,11 +662,17 @@ pub(crate) fn explain(code: &str) -> &'static str {
         }
         "set-invalid" => "the transparency log's signed promise is forged or damaged",
         "inclusion-proof-invalid" => "the proof that the signature is in the public log is wrong",
-        "checkpoint-mismatch" | "checkpoint-no-valid-signature" | "checkpoint-malformed"
-        | "checkpoint-missing" => "the public log's signed checkpoint does not vouch for this entry",
+        "checkpoint-mismatch"
+        | "checkpoint-no-valid-signature"
+        | "checkpoint-malformed"
+        | "checkpoint-missing" => {
+            "the public log's signed checkpoint does not vouch for this entry"
+        }
         "tlog-unknown-log" => "logged in a transparency log this site does not trust",
         "tlog-entry-mismatch" => "the public log entry is about something else",
-        "certificate-untrusted" => "the signing certificate was not issued by a trusted Sigstore CA",
+        "certificate-untrusted" => {
+            "the signing certificate was not issued by a trusted Sigstore CA"
+        }
         "certificate-chain-contains-root" => "the bundle tries to supply its own root certificate",
         "certificate-not-valid-at-signing-time" | "certificate-outside-ca-validity" => {
             "signed when the signing certificate was not valid"
@@ -677,14 +726,19 @@ fn print_table(
         let verdict = if r.is_ok() { "verified" } else { "refused" };
         let surprise = line.expect.as_deref().is_some_and(|e| e != verdict);
         surprises += usize::from(surprise);
-        let mark = if surprise { "  <-- NOT AS EXPECTED" } else { "" };
+        let mark = if surprise {
+            "  <-- NOT AS EXPECTED"
+        } else {
+            ""
+        };
         match r {
             Ok(v) => {
                 ok += 1;
                 let (who, how) = match &v.signer {
-                    VerifiedSigner::Certificate { identity, .. } => {
-                        (identity.subject_alternative_name.clone(), identity.issuer.clone())
-                    }
+                    VerifiedSigner::Certificate { identity, .. } => (
+                        identity.subject_alternative_name.clone(),
+                        identity.issuer.clone(),
+                    ),
                     VerifiedSigner::Key { key_id } => (
                         format!("managed key sha256:{}", key_id.get(..16).unwrap_or(key_id)),
                         "key".to_string(),
@@ -695,14 +749,22 @@ fn print_table(
                     .first()
                     .map(|t| short_time(&t.time))
                     .unwrap_or_default();
-                let what = if v.statement.is_some() { "attestation" } else { "signature" };
+                let what = if v.statement.is_some() {
+                    "attestation"
+                } else {
+                    "signature"
+                };
                 let _ = writeln!(out, "{name:<w$}  VERIFIED  {what} by {who}{mark}");
                 let _ = writeln!(
                     out,
                     "{:<w$}            via {how}, logged {when}, {} log entr{}",
                     "",
                     v.tlog_entries.len(),
-                    if v.tlog_entries.len() == 1 { "y" } else { "ies" }
+                    if v.tlog_entries.len() == 1 {
+                        "y"
+                    } else {
+                        "ies"
+                    }
                 );
             }
             Err(f) => {
@@ -720,7 +782,10 @@ fn print_table(
     let _ = writeln!(out, "{}", "-".repeat(w + 60));
     let _ = writeln!(out, "{ok} verified, {refused} refused");
     if surprises > 0 {
-        let _ = writeln!(out, "{surprises} result(s) differ from what the list expected");
+        let _ = writeln!(
+            out,
+            "{surprises} result(s) differ from what the list expected"
+        );
     }
     for r in roots {
         let _ = writeln!(out, "trust root: {}", describe_root(r));

@@ -11,7 +11,10 @@ use crate::verify::cert::CertificateSummary;
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum PolicyError {
     #[error("certificate identity {found:?} does not match {expected}")]
-    IdentityMismatch { expected: String, found: Vec<String> },
+    IdentityMismatch {
+        expected: String,
+        found: Vec<String>,
+    },
     #[error("certificate OIDC issuer {found:?} does not match {expected}")]
     IssuerMismatch {
         expected: String,
@@ -175,7 +178,8 @@ mod tests {
             issuer: Matcher::exact(GH),
         };
         assert_eq!(
-            p.check(&summary(WF, Some("https://evil.example"))).map_err(|e| e.code()),
+            p.check(&summary(WF, Some("https://evil.example")))
+                .map_err(|e| e.code()),
             Err("issuer-mismatch")
         );
         assert_eq!(
