@@ -1,4 +1,38 @@
 //! airlock: an offline verifier of Sigstore supply-chain evidence for isolated networks.
+//!
+//! # Scope
+//!
+//! Sites with no internet receive software on removable media. airlock proves, with no network,
+//! that an artifact was signed by the expected publisher and logged in a trusted Sigstore
+//! transparency log: the Fulcio certificate chain at the verified signing time, embedded SCTs,
+//! the Rekor signed entry timestamp, the RFC 9162 inclusion proof and its signed-note
+//! checkpoint, RFC 3161 timestamps, the identity and OIDC issuer, or a managed key. The
+//! Sigstore trust root is itself verified through TUF from a repository copy carried on USB.
+//!
+//! # Non-goals
+//!
+//! No network, ever: no module opens a socket to fetch anything, and no HTTP client is compiled
+//! in. airlock does not sign, does not talk to Fulcio, Rekor or a TSA, and never trusts a time it
+//! did not verify.
+//!
+//! # Data flow
+//!
+//! ```text
+//! bytes ──▶ bundle (parse, capped) ──▶ verify (all crypto, time passed in) ──▶ policy ──▶ cli
+//!                          trust (TUF refresh, typed trusted root) ──┘
+//! ```
+//!
+//! An untrusted [`bundle::Bundle`] becomes a [`verify::VerifiedBundle`] only inside
+//! [`verify::verify`]. Every refusal carries a stable kebab-case reason code.
+//!
+//! # Modules
+//!
+//! - [`bundle`]: untrusted bytes → typed, capped structures (Sigstore bundles, DSSE, in-toto).
+//! - [`trust`]: the typed trusted root and its TUF-verified lifecycle in the data dir.
+//! - [`verify`]: certificates, SCTs, transparency-log evidence, timestamps, signatures.
+//! - [`policy`]: who must have signed.
+//! - [`cli`]: flags, exit codes, output.
+//! - [`limits`]: every cap on outside input; [`clock`]: the one reader of system time.
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 

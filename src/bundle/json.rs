@@ -25,7 +25,16 @@ const B64: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// Decodes standard base64 (the protobuf-JSON encoding of `bytes`).
+///
+/// Line breaks (`\r`, `\n`) are skipped, as Go's encoding/base64 (and so protojson and
+/// sigstore-go) does: tools such as `base64` wrap their output at 76 columns, and real bundles
+/// carry such values (conformance case `rekor2-timestamp-with-incorrect-time_fail`). Any other
+/// character outside the alphabet is refused.
 pub fn b64_decode(s: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    if s.contains(['\r', '\n']) {
+        let joined: String = s.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+        return B64.decode(joined);
+    }
     B64.decode(s)
 }
 
@@ -132,6 +141,14 @@ mod tests {
             precheck(&[b' '; 100], 10, 64),
             Err(JsonError::TooLarge { size: 100, .. })
         ));
+    }
+
+    #[test]
+    fn base64_skips_line_breaks_but_nothing_else() {
+        assert_eq!(b64_decode("aGVs\nbG8=").ok(), Some(b"hello".to_vec()));
+        assert_eq!(b64_decode("aGVs\r\nbG8=").ok(), Some(b"hello".to_vec()));
+        assert!(b64_decode("aGVs bG8=").is_err());
+        assert!(b64_decode("aGVs!bG8=").is_err());
     }
 
     #[test]

@@ -324,14 +324,48 @@ fn result_json(
     r: &Result<VerifiedBundle, Failure>,
 ) -> serde_json::Value {
     match r {
-        Ok(v) => json!({
-            "mediaType": "application/vnd.dev.sigstore.verificationresult+json;version=0.1",
-            "verified": true,
-            "bundle": bundle.display().to_string(),
-            "artifact": artifact,
-            "result": v,
-            "trustRoot": root,
-        }),
+        Ok(v) => {
+            let (signature, identity) = match &v.signer {
+                VerifiedSigner::Certificate {
+                    certificate,
+                    identity,
+                    ca,
+                    verified_scts,
+                } => (
+                    json!({"certificate": certificate, "issuingCa": ca, "verifiedScts": verified_scts}),
+                    json!(identity),
+                ),
+                VerifiedSigner::Key { key_id } => {
+                    (json!({"publicKey": {"sha256": key_id}}), json!(null))
+                }
+            };
+            let times: Vec<serde_json::Value> = v
+                .verified_times
+                .iter()
+                .map(|t| {
+                    let kind = match t.source {
+                        verify::TimeSource::TransparencyLog => "Tlog",
+                        verify::TimeSource::TimestampAuthority => "TimestampAuthority",
+                    };
+                    json!({"type": kind, "uri": t.uri, "timestamp": t.time})
+                })
+                .collect();
+            json!({
+                "mediaType": "application/vnd.dev.sigstore.verificationresult+json;version=0.1",
+                "verified": true,
+                "bundle": bundle.display().to_string(),
+                "bundleMediaType": v.media_type,
+                "artifact": artifact,
+                "artifactDigest": {"algorithm": v.artifact_digest.0.name(), "digest": v.artifact_digest.1},
+                "statement": v.statement,
+                "signature": signature,
+                "verifiedTimestamps": times,
+                "verifiedIdentity": identity,
+                "transparencyLogEntries": v.tlog_entries,
+                "ignoredTimestamps": v.ignored_timestamps,
+                "trustRoot": root,
+            })
+        }
         Err(Failure::Rejected { code, message }) => json!({
             "verified": false,
             "bundle": bundle.display().to_string(),
