@@ -1,6 +1,8 @@
 //! Hostile or broken input to `airlock verify-bundle`: each case must end with exit 1 or 2 and one
 //! clear line on stderr naming the file and the problem, never a panic.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

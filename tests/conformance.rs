@@ -5,6 +5,8 @@
 //! answer here, so each one names the reason code it must be rejected with. Data: see
 //! tests/data/conformance/PROVENANCE.md.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
