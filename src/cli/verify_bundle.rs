@@ -40,7 +40,7 @@ impl RootInfo {
     }
 }
 use crate::verify::crypto::{self, PublicKey};
-use crate::verify::{self, Artifact, SignerPolicy, VerifiedBundle, VerifiedSigner};
+use crate::verify::{self, Artifact, SignerPolicy, VerifiedBundle, VerifiedSigner, Verifier};
 
 /// Files larger than this are hashed in streaming instead of being read into memory.
 const IN_MEMORY_ARTIFACT_BYTES: u64 = 64 * 1024 * 1024;
@@ -233,7 +233,7 @@ fn load_key(path: &Path) -> Result<PublicKey, Failure> {
 
 /// A loaded trust root and what it is.
 pub(crate) struct LoadedRoot {
-    pub root: TrustedRoot,
+    pub verifier: Verifier,
     pub info: RootInfo,
 }
 
@@ -248,7 +248,7 @@ pub(crate) fn load_root_file(path: &Path) -> Result<LoadedRoot, (&'static str, S
     })?;
     Ok(LoadedRoot {
         info: RootInfo::for_file(path, &bytes),
-        root,
+        verifier: Verifier::new(root),
     })
 }
 
@@ -303,13 +303,9 @@ fn run_one(req: &Request<'_>, now: Timestamp) -> Result<VerifiedBundle, Failure>
         message: format!("{}: {e}", req.bundle.display()),
     })?;
     let artifact = load_artifact(req.artifact, &bundle)?;
-    verify::verify(
-        &bundle,
-        artifact.as_artifact(),
-        &req.policy,
-        &req.root.root,
-        now,
-    )
+    req.root
+        .verifier
+        .verify(&bundle, artifact.as_artifact(), &req.policy, now)
     .map_err(|e| Failure::Rejected {
         code: e.code(),
         message: format!("{}: {e}", req.bundle.display()),

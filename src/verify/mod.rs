@@ -203,7 +203,40 @@ impl Signer<'_> {
     }
 }
 
+/// A trusted root prepared for verification: its timestamp authorities' chains parsed once.
+/// Build one per trusted root and reuse it for every bundle (it is `Send + Sync`).
+#[derive(Debug)]
+pub struct Verifier {
+    root: TrustedRoot,
+    tsa: tsa::TsaVerifier,
+}
+
+impl Verifier {
+    /// Prepares `root`.
+    pub fn new(root: TrustedRoot) -> Self {
+        let tsa = tsa::TsaVerifier::new(&root);
+        Verifier { root, tsa }
+    }
+
+    /// The trusted root this verifier checks against.
+    pub fn root(&self) -> &TrustedRoot {
+        &self.root
+    }
+
+    /// Verifies `bundle` for `artifact`, requiring `policy`, at appliance time `now`.
+    pub fn verify(
+        &self,
+        bundle: &Bundle,
+        artifact: Artifact<'_>,
+        policy: &SignerPolicy,
+        now: Timestamp,
+    ) -> Result<VerifiedBundle, VerifyError> {
+        verify_with(self, bundle, artifact, policy, now)
+    }
+}
+
 /// Verifies `bundle` for `artifact` against `root`, requiring `policy`, at appliance time `now`.
+/// For many bundles under one root, build a [`Verifier`] once instead.
 pub fn verify(
     bundle: &Bundle,
     artifact: Artifact<'_>,
@@ -211,6 +244,17 @@ pub fn verify(
     root: &TrustedRoot,
     now: Timestamp,
 ) -> Result<VerifiedBundle, VerifyError> {
+    Verifier::new(root.clone()).verify(bundle, artifact, policy, now)
+}
+
+fn verify_with(
+    v: &Verifier,
+    bundle: &Bundle,
+    artifact: Artifact<'_>,
+    policy: &SignerPolicy,
+    now: Timestamp,
+) -> Result<VerifiedBundle, VerifyError> {
+    let root = &v.root;
     // 1. Signer material. Spec: "the verifier MUST use the key material provided by the
     //    verification policy for managed keys, and the certificate for keyless signing".
     let signer = match (&bundle.signing_material, policy) {
@@ -303,7 +347,7 @@ pub fn verify(
     let mut tsa_times: Vec<VerifiedTimestamp> = Vec::new();
     let mut tsa_errors: Vec<TsaError> = Vec::new();
     for ts in &bundle.rfc3161_timestamps {
-        match tsa::verify_timestamp(ts, signed_bytes, root) {
+        match v.tsa.verify(ts, signed_bytes) {
             Ok(t) => tsa_times.push(t),
             Err(e) => tsa_errors.push(e),
         }
