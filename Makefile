@@ -14,7 +14,9 @@ run: build
 	rm -rf $(DEMO_DIR)
 	$(AIRLOCK) --data-dir $(DEMO_DIR) trust init
 	$(AIRLOCK) --data-dir $(DEMO_DIR) trust status
-	$(AIRLOCK) --data-dir $(DEMO_DIR) verify-bundle --batch bundles/examples.jsonl --table
+	@# Exit 1 only says some examples were refused, as several are meant to be; 2 is an error.
+	$(AIRLOCK) --data-dir $(DEMO_DIR) verify-bundle --batch bundles/examples.jsonl --table \
+		|| [ $$? -eq 1 ]
 
 test:
 	$(CARGO) test --locked --all-targets

@@ -1,17 +1,403 @@
-//! `airlock trust …`: thin glue from the command line to `crate::trust`. (Being implemented.)
+//! `airlock trust …`: thin glue from the command line to `crate::trust`, and its output.
+//!
+//! Owns: the clap definitions of the trust subcommands, the one reading of the clock for them
+//! (`crate::clock::now()`), text and JSON output, exit codes. Must not touch: TUF, the trust
+//! store's files, crypto.
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::time::{parse_rfc3339, Timestamp, Window};
+use crate::trust::{self, InitRequest, Outcome, RootInfo, TrustError, TufSummary};
 
 /// The `trust` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum TrustCommand {
-    /// Show the trust root in force.
+    /// Show the trust root in force: TUF versions, origin, expiry, CAs, logs and TSAs.
     Status,
+    /// List every trust root accepted (with its digest) and every refused attempt.
+    History,
+    /// Install the trust root: the factory one, or a TUF repository verified from a pinned root.
+    Init {
+        /// TUF root.json to pin instead of the factory root built into airlock (needs --from).
+        #[arg(long, value_name = "ROOT.json", requires = "from")]
+        root: Option<PathBuf>,
+        /// TUF repository to verify: a folder (USB copy) or a .tar.gz (default: the factory state).
+        #[arg(long, value_name = "DIR|TARBALL")]
+        from: Option<PathBuf>,
+        /// Judge metadata expiry at this RFC 3339 instant instead of the clock (recorded).
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Replace the state of an already initialized trust store (its history is kept).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Refresh the trust root from a USB copy of the TUF repository (full TUF verification).
+    Update {
+        /// TUF repository: a folder (at its top or in one subfolder) or a .tar.gz.
+        #[arg(long, value_name = "DIR|TARBALL")]
+        from: PathBuf,
+        /// Accept metadata that has expired by judging expiry at this RFC 3339 instant (recorded).
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+    },
+    /// Install a trusted_root.json without TUF (private Sigstore deployments).
+    Import {
+        /// The trusted_root.json to install.
+        #[arg(long = "trusted-root", value_name = "FILE")]
+        trusted_root: PathBuf,
+    },
+}
+
+fn out(text: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(text.as_bytes());
+    let _ = o.flush();
+}
+
+fn err_line(text: &str) {
+    let mut e = std::io::stderr().lock();
+    let _ = writeln!(e, "{text}");
+}
+
+fn json_out(value: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => out(&format!("{s}\n")),
+        Err(e) => err_line(&format!("airlock: cannot encode JSON output: {e}")),
+    }
+}
+
+fn short(digest: &str) -> &str {
+    digest.get(..16).unwrap_or(digest)
+}
+
+fn describe(info: &RootInfo) -> String {
+    let tuf = match (info.tuf_verified, info.tuf_root_version) {
+        (true, Some(v)) => format!("TUF-verified, root v{v}"),
+        (true, None) => "TUF-verified".to_string(),
+        (false, _) => "NOT TUF-verified".to_string(),
+    };
+    format!("sha256:{} ({tuf})", short(&info.digest))
+}
+
+fn roles(t: &TufSummary) -> String {
+    format!(
+        "root v{} (expires {}), timestamp v{} (expires {}), snapshot v{} (expires {}), targets v{} (expires {})",
+        t.root.version,
+        t.root.expires,
+        t.timestamp.version,
+        t.timestamp.expires,
+        t.snapshot.version,
+        t.snapshot.expires,
+        t.targets.version,
+        t.targets.expires
+    )
+}
+
+fn window(w: &Window) -> String {
+    match w.end {
+        Some(end) => format!("{} .. {}", w.start, end),
+        None => format!("{} .. (open)", w.start),
+    }
+}
+
+fn parse_at(at: Option<&str>) -> Result<Option<Timestamp>, String> {
+    at.map(parse_rfc3339).transpose()
+}
+
+/// Prints a failure: one line on stderr (and a JSON object on stdout with `--json`).
+fn fail(command: &str, e: &TrustError, json: bool, data_dir: &Path, now: Timestamp) -> u8 {
+    let code = e.exit_code();
+    let in_force = trust::installed(data_dir, now).ok().flatten();
+    let mut line = if e.is_refusal() {
+        format!("airlock trust {command}: refused [{}]: {e}", e.code())
+    } else {
+        format!("airlock trust {command}: [{}] {e}", e.code())
+    };
+    if e.is_refusal() {
+        match &in_force {
+            Some(info) => line.push_str(&format!(
+                "; the trust root in force is unchanged: {}",
+                describe(info)
+            )),
+            None => line.push_str("; no trust root was installed"),
+        }
+    }
+    err_line(&line);
+    if json {
+        json_out(&serde_json::json!({
+            "ok": false,
+            "exit": code,
+            "code": e.code(),
+            "refused": e.is_refusal(),
+            "error": e.to_string(),
+            "in_force": in_force,
+        }));
+    }
+    code
+}
+
+fn usage(command: &str, why: &str, json: bool) -> u8 {
+    err_line(&format!("airlock trust {command}: [usage] {why}"));
+    if json {
+        json_out(&serde_json::json!({
+            "ok": false, "exit": 2, "code": "usage", "refused": false, "error": why,
+        }));
+    }
+    2
+}
+
+fn print_outcome(o: &Outcome, json: bool) {
+    if json {
+        json_out(o);
+        return;
+    }
+    let mut s = String::new();
+    if let Some(f) = &o.factory_install {
+        s.push_str(&format!(
+            "first use: installed the factory trust root {} from {}\n",
+            describe(f),
+            f.source
+        ));
+    }
+    if o.changed {
+        s.push_str(&format!(
+            "accepted ({}): trust root {} from {}\n",
+            o.action,
+            describe(&o.info),
+            o.info.source
+        ));
+    } else {
+        s.push_str(&format!(
+            "unchanged ({}): {} offers exactly the trust state already in force, {}\n",
+            o.action,
+            o.info.source,
+            describe(&o.info)
+        ));
+    }
+    if let Some(t) = &o.tuf {
+        s.push_str(&format!("  TUF roles: {}\n", roles(t)));
+    }
+    if let Some(at) = o.info.at_override {
+        s.push_str(&format!(
+            "  expiry judged at --at {at} (an operator decision, recorded)\n"
+        ));
+    }
+    if let Some(p) = &o.previous {
+        if o.changed {
+            s.push_str(&format!("  previous: {} from {}\n", describe(p), p.source));
+        }
+    }
+    if o.info.stale {
+        if let Some(e) = o.info.expires {
+            s.push_str(&format!(
+                "WARNING: its TUF metadata expired at {e}: the trust root is stale; refresh it with `airlock trust update --from <USB folder>`\n"
+            ));
+        }
+    }
+    out(&s);
+}
+
+fn print_status(st: &trust::Status) {
+    let mut s = String::new();
+    let r = &st.root;
+    s.push_str(&format!("Trust root in force: sha256:{}\n", r.digest));
+    s.push_str(&format!(
+        "  TUF-verified: {}\n",
+        match (r.tuf_verified, r.tuf_root_version) {
+            (true, Some(v)) => format!("yes (root v{v})"),
+            (true, None) => "yes".into(),
+            (false, _) => "NO (imported without TUF)".into(),
+        }
+    ));
+    s.push_str(&format!("  source:       {} ({})\n", r.source, st.action));
+    if let Some(a) = r.accepted_at {
+        s.push_str(&format!("  accepted at:  {a}\n"));
+    }
+    if let Some(e) = st.evaluated_at {
+        s.push_str(&format!(
+            "  judged at:    {e}{}\n",
+            match r.at_override {
+                Some(_) => " (--at, operator decision)",
+                None if st.action == "factory-install" => " (factory capture time)",
+                None => "",
+            }
+        ));
+    }
+    if let Some(e) = r.expires {
+        s.push_str(&format!(
+            "  expires:      {e}{}\n",
+            if r.stale { " (STALE)" } else { "" }
+        ));
+    }
+    if let Some(t) = &st.tuf {
+        let label = if r.tuf_verified {
+            "TUF roles:   "
+        } else {
+            "TUF kept:    "
+        };
+        s.push_str(&format!("  {label} {}\n", roles(t)));
+    }
+    if let Some(d) = &st.signing_config_digest {
+        s.push_str(&format!("  signing config: sha256:{d}\n"));
+    }
+    s.push_str(&format!("  generation:   {}\n", st.generation));
+    for w in &st.warnings {
+        s.push_str(&format!("WARNING: {w}\n"));
+    }
+    let authorities = |title: &str, list: &[trust::AuthorityView], s: &mut String| {
+        s.push_str(&format!("{title} ({}):\n", list.len()));
+        for a in list {
+            s.push_str(&format!(
+                "  {}  {} / {}  {} cert(s)  valid {}\n",
+                a.uri,
+                a.organization,
+                a.common_name,
+                a.certificates,
+                window(&a.valid_for)
+            ));
+        }
+    };
+    let logs = |title: &str, list: &[trust::LogView], s: &mut String| {
+        s.push_str(&format!("{title} ({}):\n", list.len()));
+        for l in list {
+            s.push_str(&format!(
+                "  {}  log id {}  {}  valid {}\n",
+                l.base_url,
+                short(&l.log_id),
+                l.key_details,
+                window(&l.valid_for)
+            ));
+        }
+    };
+    authorities("Fulcio CAs", &st.certificate_authorities, &mut s);
+    logs("Rekor logs", &st.tlogs, &mut s);
+    logs("CT logs", &st.ctlogs, &mut s);
+    authorities("Timestamp authorities", &st.timestamp_authorities, &mut s);
+    out(&s);
+}
+
+fn print_history(h: &trust::History) {
+    let mut s = String::new();
+    if h.entries.is_empty() {
+        s.push_str("no trust root accepted yet\n");
+    }
+    for e in &h.entries {
+        let here = e.generation.is_some() && e.generation == h.current;
+        let mark = if here { "*" } else { " " };
+        if e.outcome == "accepted" {
+            let tuf = match (&e.tuf, e.tuf_verified) {
+                (Some(t), true) => format!(
+                    "TUF root v{} timestamp v{} snapshot v{} targets v{}",
+                    t.root.version, t.timestamp.version, t.snapshot.version, t.targets.version
+                ),
+                _ => "NOT TUF-verified".into(),
+            };
+            let digest = e.digest.as_deref().unwrap_or("?");
+            let at = e
+                .at_override
+                .map(|a| format!(" --at {a}"))
+                .unwrap_or_default();
+            let recovered = if e.recovered { " (recovered)" } else { "" };
+            s.push_str(&format!(
+                "{mark} {}  accepted  {:<15} sha256:{}  {tuf}{at}  {}{recovered}\n",
+                e.recorded_at,
+                e.action,
+                short(digest),
+                e.source
+            ));
+        } else {
+            s.push_str(&format!(
+                "  {}  REFUSED   {:<15} [{}] {}  {}\n",
+                e.recorded_at,
+                e.action,
+                e.code.as_deref().unwrap_or("?"),
+                e.reason.as_deref().unwrap_or(""),
+                e.source
+            ));
+        }
+    }
+    if h.unreadable_lines > 0 {
+        s.push_str(&format!(
+            "({} unreadable history line(s) skipped)\n",
+            h.unreadable_lines
+        ));
+    }
+    out(&s);
 }
 
 /// Runs a `trust` subcommand; returns the process exit code (0 ok, 1 refused, 2 unusable input).
 pub fn run(cmd: TrustCommand, data_dir: &Path, json: bool) -> u8 {
-    let _ = (cmd, data_dir, json);
-    eprintln!("airlock: trust commands are not built yet");
-    2
+    let now = crate::clock::now();
+    let now = now.round(jiff::Unit::Second).unwrap_or(now);
+    match cmd {
+        TrustCommand::Status => match trust::status(data_dir, now) {
+            Ok(st) => {
+                if json {
+                    json_out(&st);
+                } else {
+                    print_status(&st);
+                }
+                0
+            }
+            Err(e) => fail("status", &e, json, data_dir, now),
+        },
+        TrustCommand::History => match trust::history(data_dir, now) {
+            Ok(h) => {
+                if json {
+                    json_out(&h);
+                } else {
+                    print_history(&h);
+                }
+                0
+            }
+            Err(e) => fail("history", &e, json, data_dir, now),
+        },
+        TrustCommand::Init {
+            root,
+            from,
+            at,
+            force,
+        } => {
+            let at = match parse_at(at.as_deref()) {
+                Ok(a) => a,
+                Err(why) => return usage("init", &format!("--at: {why}"), json),
+            };
+            let req = InitRequest {
+                root,
+                from,
+                at,
+                force,
+            };
+            match trust::init(data_dir, &req, now) {
+                Ok(o) => {
+                    print_outcome(&o, json);
+                    0
+                }
+                Err(e) => fail("init", &e, json, data_dir, now),
+            }
+        }
+        TrustCommand::Update { from, at } => {
+            let at = match parse_at(at.as_deref()) {
+                Ok(a) => a,
+                Err(why) => return usage("update", &format!("--at: {why}"), json),
+            };
+            match trust::update_from(data_dir, &from, now, at) {
+                Ok(o) => {
+                    print_outcome(&o, json);
+                    0
+                }
+                Err(e) => fail("update", &e, json, data_dir, now),
+            }
+        }
+        TrustCommand::Import { trusted_root } => {
+            match trust::import(data_dir, &trusted_root, now) {
+                Ok(o) => {
+                    print_outcome(&o, json);
+                    0
+                }
+                Err(e) => fail("import", &e, json, data_dir, now),
+            }
+        }
+    }
 }

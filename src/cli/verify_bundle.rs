@@ -17,28 +17,7 @@ use crate::cli::{EXIT_OK, EXIT_REJECTED, EXIT_USAGE};
 use crate::limits;
 use crate::policy::{IdentityPolicy, Matcher};
 use crate::time::Timestamp;
-use crate::trust::TrustedRoot;
-
-// TEMPORARY until trust::RootInfo lands.
-#[derive(Debug, Clone, serde::Serialize)]
-pub(crate) struct RootInfo {
-    pub digest: String,
-    pub tuf_verified: bool,
-    pub tuf_root_version: Option<u64>,
-    pub source: String,
-    pub stale: bool,
-}
-impl RootInfo {
-    fn for_file(path: &Path, bytes: &[u8]) -> Self {
-        RootInfo {
-            digest: hex::encode(crypto::sha256(bytes)),
-            tuf_verified: false,
-            tuf_root_version: None,
-            source: format!("file:{}", path.display()),
-            stale: false,
-        }
-    }
-}
+use crate::trust::{RootInfo, TrustedRoot};
 use crate::verify::crypto::{self, PublicKey};
 use crate::verify::{self, Artifact, SignerPolicy, VerifiedBundle, VerifiedSigner, Verifier};
 
@@ -300,16 +279,16 @@ fn run_one(req: &Request<'_>, now: Timestamp) -> Result<VerifiedBundle, Failure>
         .map_err(|m| Failure::usage("bundle-unreadable", m))?;
     let bundle = Bundle::from_json(&bytes).map_err(|e| Failure::Rejected {
         code: e.code(),
-        message: format!("{}: {e}", req.bundle.display()),
+        message: e.to_string(),
     })?;
     let artifact = load_artifact(req.artifact, &bundle)?;
     req.root
         .verifier
         .verify(&bundle, artifact.as_artifact(), &req.policy, now)
-    .map_err(|e| Failure::Rejected {
-        code: e.code(),
-        message: format!("{}: {e}", req.bundle.display()),
-    })
+        .map_err(|e| Failure::Rejected {
+            code: e.code(),
+            message: e.to_string(),
+        })
 }
 
 /// The JSON result, modelled on sigstore-go's VerificationResult.
@@ -458,11 +437,12 @@ fn resolve_root(
     match args_root {
         Some(p) => load_root_file(p),
         None => {
-            let _ = (data_dir, now);
-            Err((
-                "trust-root-unavailable",
-                "no --trusted-root given (TEMPORARY)".to_string(),
-            ))
+            let active = crate::trust::active_root(data_dir, now)
+                .map_err(|e| (e.code(), format!("trust root: {e}")))?;
+            Ok(LoadedRoot {
+                verifier: Verifier::new(active.root),
+                info: active.info,
+            })
         }
     }
 }
@@ -526,7 +506,7 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
             match f {
                 Failure::Usage { message, .. } => eprintln!("airlock: {message}"),
                 Failure::Rejected { code, message } => {
-                    eprintln!("airlock: REJECTED {message} [{code}]")
+                    eprintln!("airlock: REJECTED {}: {message} [{code}]", bundle.display())
                 }
             }
             f.exit()
@@ -804,8 +784,7 @@ fn print_table(
                     Failure::Usage { code, message } => (*code, message.as_str()),
                 };
                 let _ = writeln!(out, "{name:<w$}  REFUSED   {}{mark}", explain(code));
-                let detail = message.rsplit(": ").next().unwrap_or(message);
-                let _ = writeln!(out, "{:<w$}            [{code}] {detail}", "");
+                let _ = writeln!(out, "{:<w$}            [{code}] {message}", "");
             }
         }
     }

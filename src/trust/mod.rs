@@ -1,7 +1,749 @@
-//! The trust root: the typed Sigstore trusted root, and (being built) its TUF-verified lifecycle.
+//! The trust root: the typed Sigstore trusted root, and its TUF-verified lifecycle (factory
+//! install, refresh from a USB copy of the TUF repository, import, status and history).
 //!
-//! Owns: what airlock trusts and why. Must not touch: the network, bundles, the ledger.
+//! Owns: what airlock trusts and why, under `<data-dir>/trust/`. Must not touch: the network,
+//! bundles, the ledger, the clock (every function takes `now`; only the CLI reads the clock), and
+//! anything outside the data dir.
 
+pub mod factory;
+pub mod medium;
+pub mod store;
 pub mod trusted_root;
+pub mod tuf;
 
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use store::{CrashPoint, HistoryEntry};
 pub use trusted_root::{CertificateAuthority, TransparencyLog, TrustedRoot, TrustedRootError};
+pub use tuf::{RoleState, TufSummary};
+
+use crate::limits;
+use crate::time::{Timestamp, Window};
+use crate::verify::crypto;
+use medium::MediumError;
+use store::{GenerationInfo, Store, StoreError};
+use tuf::{StoredMetadata, TufError};
+
+/// The trust root in force, parsed, with how it was accepted.
+#[derive(Debug, Clone)]
+pub struct ActiveRoot {
+    pub root: TrustedRoot,
+    pub bytes: Vec<u8>,
+    pub info: RootInfo,
+}
+
+/// How a trust root came to be trusted. Every verification result names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootInfo {
+    /// SHA-256 (hex) of the `trusted_root.json` bytes.
+    pub digest: String,
+    /// False for `trust import` and for `--trusted-root` files.
+    pub tuf_verified: bool,
+    pub tuf_root_version: Option<u64>,
+    /// "factory:…", "usb:/path", "tarball:/path", "import:/path" or "file:/path".
+    pub source: String,
+    pub accepted_at: Option<Timestamp>,
+    /// Earliest expiry of the TUF metadata it came with.
+    pub expires: Option<Timestamp>,
+    /// The TUF metadata had expired at `now`: verification goes on with this last accepted root.
+    pub stale: bool,
+    /// The `--at` an operator used to accept it, if any.
+    pub at_override: Option<Timestamp>,
+}
+
+impl RootInfo {
+    /// The record for a `--trusted-root FILE` given on the command line (not TUF-verified).
+    pub fn for_file(path: &Path, bytes: &[u8]) -> RootInfo {
+        RootInfo {
+            digest: hex::encode(crypto::sha256(bytes)),
+            tuf_verified: false,
+            tuf_root_version: None,
+            source: format!("file:{}", path.display()),
+            accepted_at: None,
+            expires: None,
+            stale: false,
+            at_override: None,
+        }
+    }
+
+    fn restale(mut self, now: Timestamp) -> RootInfo {
+        self.stale = self.expires.is_some_and(|e| e <= now);
+        self
+    }
+}
+
+/// Why a trust command failed. Each variant is one line an operator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Medium(#[from] MediumError),
+    #[error(transparent)]
+    Tuf(#[from] TufError),
+    #[error("{what} is not a usable Sigstore trusted root: {source}")]
+    TrustedRoot {
+        what: String,
+        source: TrustedRootError,
+    },
+    #[error(
+        "the repository's signed trusted_root.json is not a usable Sigstore trusted root: {source}"
+    )]
+    SignedTrustedRoot { source: TrustedRootError },
+    #[error("cannot read {path}: {why}")]
+    Unreadable { path: PathBuf, why: String },
+    #[error(
+        "the trust store in {dir} is already initialized (trust root sha256:{digest} from {origin}); use `airlock trust update --from DIR`, or `airlock trust init --force` to replace it"
+    )]
+    AlreadyInitialized {
+        dir: PathBuf,
+        digest: String,
+        origin: String,
+    },
+    #[error("the factory trust built into this binary is unusable: {why}")]
+    Factory { why: String },
+    #[error("the installed trust root does not match its record: {what}; reinstall it with `airlock trust init --force`")]
+    Integrity { what: String },
+}
+
+impl TrustError {
+    /// Stable kebab-case reason code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Store(e) => e.code(),
+            Self::Medium(e) => e.code(),
+            Self::Tuf(e) => e.code(),
+            Self::TrustedRoot { .. } | Self::SignedTrustedRoot { .. } => "trusted-root-invalid",
+            Self::Unreadable { .. } => "unreadable",
+            Self::AlreadyInitialized { .. } => "already-initialized",
+            Self::Factory { .. } => "factory-broken",
+            Self::Integrity { .. } => "store-corrupt",
+        }
+    }
+
+    /// Whether this refuses what was offered (attack, expired, rollback: exit 1) rather than
+    /// failing on unusable usage or input (exit 2).
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            Self::Tuf(e) => e.is_refusal(),
+            Self::Medium(e) => e.is_refusal(),
+            Self::SignedTrustedRoot { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The process exit code for this failure: 1 refused, 2 unusable usage or input.
+    pub fn exit_code(&self) -> u8 {
+        if self.is_refusal() {
+            1
+        } else {
+            2
+        }
+    }
+}
+
+/// The result of `init`, `update` or `import`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub action: String,
+    /// False when the medium offered exactly the trust state already in force.
+    pub changed: bool,
+    pub generation: String,
+    pub info: RootInfo,
+    pub tuf: Option<TufSummary>,
+    /// The trust root in force before, if any.
+    pub previous: Option<RootInfo>,
+    /// A factory install that happened first (first use of the data dir).
+    pub factory_install: Option<RootInfo>,
+}
+
+/// Options of `airlock trust init`.
+#[derive(Debug, Clone, Default)]
+pub struct InitRequest {
+    /// A TUF `root.json` to pin instead of the factory one.
+    pub root: Option<PathBuf>,
+    /// A TUF repository (folder or `.tar.gz`) instead of the factory state.
+    pub from: Option<PathBuf>,
+    /// Judge expiry at this instant instead of the clock (or the factory capture time).
+    pub at: Option<Timestamp>,
+    /// Replace an existing trust store's state (history is kept).
+    pub force: bool,
+}
+
+enum Source<'a> {
+    Medium(&'a Path),
+    Factory,
+}
+
+struct Plan<'a> {
+    action: &'static str,
+    pinned: Vec<u8>,
+    source: Source<'a>,
+    label: String,
+    at: Timestamp,
+    at_override: Option<Timestamp>,
+    use_stored: bool,
+}
+
+fn read_file(path: &Path, cap: u64) -> Result<Vec<u8>, TrustError> {
+    let unreadable = |why: String| TrustError::Unreadable {
+        path: path.to_path_buf(),
+        why,
+    };
+    let f = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+    let mut bytes = Vec::new();
+    f.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| unreadable(e.to_string()))?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > cap {
+        return Err(unreadable(format!("it is larger than {cap} bytes")));
+    }
+    Ok(bytes)
+}
+
+fn medium_label(p: &Path) -> String {
+    let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    if abs.is_dir() {
+        format!("usb:{}", abs.display())
+    } else {
+        format!("tarball:{}", abs.display())
+    }
+}
+
+fn stored_metadata(store: &Store, gen: &store::Generation) -> Result<StoredMetadata, TrustError> {
+    let root = store
+        .read(gen, "tuf/root.json", limits::MAX_TUF_ROOT_BYTES)?
+        .ok_or_else(|| TrustError::Integrity {
+            what: format!("generation {} has no tuf/root.json", gen.id),
+        })?;
+    Ok(StoredMetadata {
+        root,
+        timestamp: store.read(gen, "tuf/timestamp.json", limits::MAX_TUF_TIMESTAMP_BYTES)?,
+        snapshot: store.read(gen, "tuf/snapshot.json", limits::MAX_TUF_TARGETS_BYTES)?,
+        targets: store.read(gen, "tuf/targets.json", limits::MAX_TUF_TARGETS_BYTES)?,
+    })
+}
+
+fn record_refusal(
+    store: &Store,
+    action: &str,
+    source: &str,
+    at_override: Option<Timestamp>,
+    now: Timestamp,
+    err: &TrustError,
+) {
+    if !err.is_refusal() {
+        return;
+    }
+    let entry = HistoryEntry {
+        outcome: "refused".into(),
+        action: action.into(),
+        recorded_at: now,
+        source: source.into(),
+        digest: None,
+        generation: None,
+        tuf_verified: false,
+        tuf_root_version: None,
+        tuf: None,
+        expires: None,
+        at_override,
+        code: Some(err.code().into()),
+        reason: Some(err.to_string()),
+        recovered: false,
+    };
+    // The refusal is the result; failing to record it must not hide it.
+    let _ = store.append_history(&entry);
+}
+
+/// Verifies a TUF repository and, if it is accepted, makes its trusted root the one in force.
+fn accept_tuf(
+    store: &Store,
+    plan: Plan<'_>,
+    now: Timestamp,
+    crash: Option<CrashPoint>,
+) -> Result<Outcome, TrustError> {
+    let current = store.current()?;
+    let stored = match (&current, plan.use_stored) {
+        (Some(g), true) if g.info.tuf.is_some() => Some(stored_metadata(store, g)?),
+        _ => None,
+    };
+    let work = store.work_dir(plan.action)?;
+    let staged = match plan.source {
+        Source::Medium(p) => medium::stage(p, work.path())?,
+        Source::Factory => medium::stage_archive(
+            std::io::BufReader::new(factory::STATE_TAR_GZ),
+            Path::new(factory::STATE_NAME),
+            work.path(),
+        )?,
+    };
+    let verified = tuf::verify(&plan.pinned, stored.as_ref(), &staged, work.path(), plan.at)?;
+    TrustedRoot::from_json(&verified.trusted_root)
+        .map_err(|source| TrustError::SignedTrustedRoot { source })?;
+    drop(work);
+
+    let digest = hex::encode(crypto::sha256(&verified.trusted_root));
+    let previous = current.as_ref().map(|g| g.info.root.clone().restale(now));
+    if let Some(g) = &current {
+        let same_state = g
+            .info
+            .tuf
+            .is_some_and(|t| t.same_versions(&verified.summary));
+        if g.info.root.tuf_verified && g.info.root.digest == digest && same_state {
+            return Ok(Outcome {
+                action: plan.action.into(),
+                changed: false,
+                generation: g.id.clone(),
+                info: g.info.root.clone().restale(now),
+                tuf: g.info.tuf,
+                previous,
+                factory_install: None,
+            });
+        }
+    }
+
+    let (_, earliest) = verified.summary.earliest_expiry();
+    let info = RootInfo {
+        digest,
+        tuf_verified: true,
+        tuf_root_version: Some(verified.summary.root.version),
+        source: plan.label,
+        accepted_at: Some(now),
+        expires: Some(earliest.expires),
+        stale: false,
+        at_override: plan.at_override,
+    };
+    let generation_info = GenerationInfo {
+        format: 1,
+        action: plan.action.into(),
+        root: info.clone(),
+        tuf: Some(verified.summary),
+        evaluated_at: Some(plan.at),
+        signing_config_digest: verified
+            .signing_config
+            .as_ref()
+            .map(|b| hex::encode(crypto::sha256(b))),
+    };
+    let mut files: Vec<(&str, &[u8])> = vec![
+        ("trusted_root.json", &verified.trusted_root),
+        ("tuf/root.json", &verified.root),
+        ("tuf/timestamp.json", &verified.timestamp),
+        ("tuf/snapshot.json", &verified.snapshot),
+        ("tuf/targets.json", &verified.targets),
+    ];
+    if let Some(sc) = &verified.signing_config {
+        files.push((tuf::SIGNING_CONFIG_TARGET, sc));
+    }
+    let gen = store.commit(
+        current.as_ref().map(|g| g.id.as_str()),
+        &files,
+        &generation_info,
+        crash,
+    )?;
+    if crash == Some(CrashPoint::AfterSwitch) {
+        return Err(StoreError::SimulatedCrash {
+            point: CrashPoint::AfterSwitch,
+        }
+        .into());
+    }
+    store.append_history(&HistoryEntry::accepted(&gen, now))?;
+    Ok(Outcome {
+        action: plan.action.into(),
+        changed: true,
+        generation: gen.id,
+        info: info.restale(now),
+        tuf: Some(verified.summary),
+        previous,
+        factory_install: None,
+    })
+}
+
+fn factory_plan(at: Option<Timestamp>, action: &'static str) -> Result<Plan<'static>, TrustError> {
+    let captured = factory::captured_at().map_err(|why| TrustError::Factory { why })?;
+    Ok(Plan {
+        action,
+        pinned: factory::ROOT_JSON.to_vec(),
+        source: Source::Factory,
+        label: factory::SOURCE.into(),
+        at: at.unwrap_or(captured),
+        at_override: at,
+        use_stored: false,
+    })
+}
+
+/// Installs the factory trust in an empty store. A concurrent install by another process is fine.
+fn install_factory(store: &Store, now: Timestamp) -> Result<Option<Outcome>, TrustError> {
+    let plan = factory_plan(None, "factory-install")?;
+    match accept_tuf(store, plan, now, None) {
+        Ok(o) => Ok(Some(o)),
+        Err(TrustError::Store(StoreError::Concurrent { .. })) => Ok(None),
+        // The factory state is judged at its capture time: any failure is a broken build.
+        Err(e) if e.is_refusal() => Err(TrustError::Factory { why: e.to_string() }),
+        Err(e) => Err(e),
+    }
+}
+
+fn load(store: &Store, gen: &store::Generation, now: Timestamp) -> Result<ActiveRoot, TrustError> {
+    let bytes = store
+        .read(gen, "trusted_root.json", limits::MAX_TRUSTED_ROOT_BYTES)?
+        .ok_or_else(|| TrustError::Integrity {
+            what: format!("generation {} has no trusted_root.json", gen.id),
+        })?;
+    let digest = hex::encode(crypto::sha256(&bytes));
+    if digest != gen.info.root.digest {
+        return Err(TrustError::Integrity {
+            what: format!(
+                "trusted_root.json of generation {} has sha256 {digest}, recorded {}",
+                gen.id, gen.info.root.digest
+            ),
+        });
+    }
+    let root = TrustedRoot::from_json(&bytes).map_err(|source| TrustError::TrustedRoot {
+        what: "the installed trust root".into(),
+        source,
+    })?;
+    Ok(ActiveRoot {
+        root,
+        bytes,
+        info: gen.info.root.clone().restale(now),
+    })
+}
+
+/// The trust root in force for `data_dir`, installing the factory one on first use.
+pub fn active_root(data_dir: &Path, now: Timestamp) -> Result<ActiveRoot, TrustError> {
+    let store = Store::open(data_dir);
+    let gen = match store.current()? {
+        Some(g) => g,
+        None => {
+            install_factory(&store, now)?;
+            store.current()?.ok_or_else(|| TrustError::Integrity {
+                what: "no trust root in force after the factory install".into(),
+            })?
+        }
+    };
+    load(&store, &gen, now)
+}
+
+/// The record of the trust root in force, without installing anything.
+pub fn installed(data_dir: &Path, now: Timestamp) -> Result<Option<RootInfo>, TrustError> {
+    Ok(Store::open(data_dir)
+        .current()?
+        .map(|g| g.info.root.restale(now)))
+}
+
+/// `airlock trust init`: installs the factory trust, or verifies a repository from a pinned root.
+pub fn init(data_dir: &Path, req: &InitRequest, now: Timestamp) -> Result<Outcome, TrustError> {
+    let store = Store::open(data_dir);
+    store.recover_history(now)?;
+    if let Some(g) = store.current()? {
+        if !req.force {
+            return Err(TrustError::AlreadyInitialized {
+                dir: store.dir().to_path_buf(),
+                digest: g.info.root.digest,
+                origin: g.info.root.source,
+            });
+        }
+    }
+    let pinned = match &req.root {
+        Some(p) => read_file(p, limits::MAX_TUF_ROOT_BYTES)?,
+        None => factory::ROOT_JSON.to_vec(),
+    };
+    let plan = match &req.from {
+        Some(p) => Plan {
+            action: "init",
+            pinned,
+            source: Source::Medium(p),
+            label: medium_label(p),
+            at: req.at.unwrap_or(now),
+            at_override: req.at,
+            use_stored: false,
+        },
+        None => Plan {
+            pinned,
+            ..factory_plan(req.at, "init")?
+        },
+    };
+    let label = plan.label.clone();
+    let r = accept_tuf(&store, plan, now, None);
+    if let Err(e) = &r {
+        record_refusal(&store, "init", &label, req.at, now, e);
+    }
+    r
+}
+
+/// `airlock trust update --from SOURCE [--at T]`: the full TUF client workflow over a USB copy,
+/// from the root and metadata airlock accepted last. Expiry is judged at `at`, or at `now`.
+/// Also the entry point of the "12 → 15 from a local folder" benchmark.
+pub fn update_from(
+    data_dir: &Path,
+    source: &Path,
+    now: Timestamp,
+    at: Option<Timestamp>,
+) -> Result<Outcome, TrustError> {
+    update_inner(data_dir, source, now, at, None)
+}
+
+/// `update_from` that stops at `crash` as if the power failed there (for crash-atomicity tests).
+#[doc(hidden)]
+pub fn update_from_crashing(
+    data_dir: &Path,
+    source: &Path,
+    now: Timestamp,
+    at: Option<Timestamp>,
+    crash: CrashPoint,
+) -> Result<Outcome, TrustError> {
+    update_inner(data_dir, source, now, at, Some(crash))
+}
+
+fn update_inner(
+    data_dir: &Path,
+    source: &Path,
+    now: Timestamp,
+    at: Option<Timestamp>,
+    crash: Option<CrashPoint>,
+) -> Result<Outcome, TrustError> {
+    let store = Store::open(data_dir);
+    store.recover_history(now)?;
+    let factory_install = match store.current()? {
+        Some(_) => None,
+        None => install_factory(&store, now)?.map(|o| o.info),
+    };
+    let current = store.current()?.ok_or_else(|| TrustError::Integrity {
+        what: "no trust root in force after the factory install".into(),
+    })?;
+    let pinned = if current.info.tuf.is_some() {
+        stored_metadata(&store, &current)?.root
+    } else {
+        // An imported root on a fresh store: TUF starts again from the factory pin.
+        factory::ROOT_JSON.to_vec()
+    };
+    let label = medium_label(source);
+    let plan = Plan {
+        action: "update",
+        pinned,
+        source: Source::Medium(source),
+        label: label.clone(),
+        at: at.unwrap_or(now),
+        at_override: at,
+        use_stored: true,
+    };
+    let r = accept_tuf(&store, plan, now, crash);
+    if let Err(e) = &r {
+        record_refusal(&store, "update", &label, at, now, e);
+    }
+    r.map(|mut o| {
+        o.factory_install = factory_install;
+        o
+    })
+}
+
+/// `airlock trust import --trusted-root FILE`: installs a trusted root without TUF (private
+/// Sigstore deployments). The TUF state, if any, is kept for later updates.
+pub fn import(data_dir: &Path, file: &Path, now: Timestamp) -> Result<Outcome, TrustError> {
+    let store = Store::open(data_dir);
+    store.recover_history(now)?;
+    let bytes = read_file(file, limits::MAX_TRUSTED_ROOT_BYTES)?;
+    TrustedRoot::from_json(&bytes).map_err(|source| TrustError::TrustedRoot {
+        what: file.display().to_string(),
+        source,
+    })?;
+    let digest = hex::encode(crypto::sha256(&bytes));
+    let current = store.current()?;
+    let previous = current.as_ref().map(|g| g.info.root.clone().restale(now));
+    if let Some(g) = &current {
+        if !g.info.root.tuf_verified && g.info.root.digest == digest {
+            return Ok(Outcome {
+                action: "import".into(),
+                changed: false,
+                generation: g.id.clone(),
+                info: g.info.root.clone().restale(now),
+                tuf: None,
+                previous,
+                factory_install: None,
+            });
+        }
+    }
+    let kept = match &current {
+        Some(g) if g.info.tuf.is_some() => Some((stored_metadata(&store, g)?, g.info.tuf)),
+        _ => None,
+    };
+    let abs = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+    let info = RootInfo {
+        digest,
+        tuf_verified: false,
+        tuf_root_version: None,
+        source: format!("import:{}", abs.display()),
+        accepted_at: Some(now),
+        expires: None,
+        stale: false,
+        at_override: None,
+    };
+    let mut files: Vec<(&str, &[u8])> = vec![("trusted_root.json", &bytes)];
+    if let Some((m, _)) = &kept {
+        files.push(("tuf/root.json", &m.root));
+        for (name, b) in [
+            ("tuf/timestamp.json", &m.timestamp),
+            ("tuf/snapshot.json", &m.snapshot),
+            ("tuf/targets.json", &m.targets),
+        ] {
+            if let Some(b) = b {
+                files.push((name, b));
+            }
+        }
+    }
+    let generation_info = GenerationInfo {
+        format: 1,
+        action: "import".into(),
+        root: info.clone(),
+        tuf: kept.as_ref().and_then(|(_, t)| *t),
+        evaluated_at: None,
+        signing_config_digest: None,
+    };
+    let gen = store.commit(
+        current.as_ref().map(|g| g.id.as_str()),
+        &files,
+        &generation_info,
+        None,
+    )?;
+    store.append_history(&HistoryEntry::accepted(&gen, now))?;
+    Ok(Outcome {
+        action: "import".into(),
+        changed: true,
+        generation: gen.id,
+        info,
+        tuf: None,
+        previous,
+        factory_install: None,
+    })
+}
+
+/// A certificate authority (Fulcio) or timestamp authority, as status shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthorityView {
+    pub uri: String,
+    pub organization: String,
+    pub common_name: String,
+    pub certificates: usize,
+    pub valid_for: Window,
+}
+
+/// A transparency log (Rekor) or CT log, as status shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogView {
+    pub base_url: String,
+    pub log_id: String,
+    pub key_details: String,
+    pub valid_for: Window,
+}
+
+/// `airlock trust status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub store: PathBuf,
+    pub generation: String,
+    pub action: String,
+    pub root: RootInfo,
+    /// The instant the TUF metadata's expiry was judged at when it was accepted.
+    pub evaluated_at: Option<Timestamp>,
+    /// The TUF metadata kept: of this root, or (after an import) of the last TUF-verified one.
+    pub tuf: Option<TufSummary>,
+    pub signing_config_digest: Option<String>,
+    pub warnings: Vec<String>,
+    pub certificate_authorities: Vec<AuthorityView>,
+    pub tlogs: Vec<LogView>,
+    pub ctlogs: Vec<LogView>,
+    pub timestamp_authorities: Vec<AuthorityView>,
+}
+
+fn authorities(list: &[CertificateAuthority]) -> Vec<AuthorityView> {
+    list.iter()
+        .map(|a| AuthorityView {
+            uri: a.uri.clone(),
+            organization: a.organization.clone(),
+            common_name: a.common_name.clone(),
+            certificates: a.cert_chain.len(),
+            valid_for: a.valid_for,
+        })
+        .collect()
+}
+
+fn logs(list: &[TransparencyLog]) -> Vec<LogView> {
+    list.iter()
+        .map(|l| LogView {
+            base_url: l.base_url.clone(),
+            log_id: hex::encode(&l.log_id),
+            key_details: format!("{:?}", l.key_details),
+            valid_for: l.valid_for,
+        })
+        .collect()
+}
+
+/// `airlock trust status`: the trust root in force (installing the factory one on first use).
+pub fn status(data_dir: &Path, now: Timestamp) -> Result<Status, TrustError> {
+    let active = active_root(data_dir, now)?;
+    let store = Store::open(data_dir);
+    let gen = store.current()?.ok_or_else(|| TrustError::Integrity {
+        what: "no trust root in force".into(),
+    })?;
+    let info = active.info.clone();
+    let mut warnings = Vec::new();
+    if info.stale {
+        let expiry = info
+            .expires
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "an unknown time".into());
+        warnings.push(format!(
+            "stale: the TUF metadata of this trust root expired at {expiry}; verification continues with this last accepted trust root. Bring a fresh copy of the TUF repository and run `airlock trust update --from <USB folder>`"
+        ));
+    }
+    if !info.tuf_verified {
+        warnings.push(
+            "not TUF-verified: this trust root was imported by an operator (private Sigstore); airlock cannot check its freshness"
+                .into(),
+        );
+    }
+    if let Some(at) = info.at_override {
+        warnings.push(format!(
+            "accepted with --at {at}: an operator chose to judge the metadata's expiry at that instant instead of the clock"
+        ));
+    }
+    Ok(Status {
+        store: store.dir().to_path_buf(),
+        generation: gen.id,
+        action: gen.info.action,
+        root: info,
+        evaluated_at: gen.info.evaluated_at,
+        tuf: gen.info.tuf,
+        signing_config_digest: gen.info.signing_config_digest,
+        warnings,
+        certificate_authorities: authorities(&active.root.certificate_authorities),
+        tlogs: logs(&active.root.tlogs),
+        ctlogs: logs(&active.root.ctlogs),
+        timestamp_authorities: authorities(&active.root.timestamp_authorities),
+    })
+}
+
+/// `airlock trust history`.
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    /// The generation in force, if any.
+    pub current: Option<String>,
+    /// Every accepted trust root and every refused attempt, oldest first.
+    pub entries: Vec<HistoryEntry>,
+    /// Lines of the history file that could not be read (e.g. torn by a crash).
+    pub unreadable_lines: usize,
+}
+
+/// `airlock trust history`: every trust root accepted, and every refused attempt.
+pub fn history(data_dir: &Path, now: Timestamp) -> Result<History, TrustError> {
+    let store = Store::open(data_dir);
+    store.recover_history(now)?;
+    let (entries, unreadable_lines) = store.history()?;
+    Ok(History {
+        current: store.current_id()?,
+        entries,
+        unreadable_lines,
+    })
+}

@@ -64,9 +64,9 @@ impl KeyDetails {
             | "PKIX_RSA_PKCS1V15_3072_SHA256"
             | "PKIX_RSA_PKCS1V15_4096_SHA256"
             | "PKIX_RSA_PKCS1V5" => Self::RsaPkcs1Sha256,
-            "PKIX_RSA_PSS_2048_SHA256" | "PKIX_RSA_PSS_3072_SHA256" | "PKIX_RSA_PSS_4096_SHA256" => {
-                Self::RsaPssSha256
-            }
+            "PKIX_RSA_PSS_2048_SHA256"
+            | "PKIX_RSA_PSS_3072_SHA256"
+            | "PKIX_RSA_PSS_4096_SHA256" => Self::RsaPssSha256,
             _ => Self::Unknown,
         }
     }
@@ -210,7 +210,9 @@ fn b64(s: &str, field: String) -> Result<Vec<u8>, TrustedRootError> {
 /// (conformance case `trust-root-tlog-missing-validity-start_fail`).
 fn window(r: Option<RawRange>, field: String) -> Result<Window, TrustedRootError> {
     let r = r.ok_or_else(|| missing(format!("{field}.validFor")))?;
-    let start_s = r.start.ok_or_else(|| missing(format!("{field}.validFor.start")))?;
+    let start_s = r
+        .start
+        .ok_or_else(|| missing(format!("{field}.validFor.start")))?;
     let start = parse_rfc3339(&start_s).map_err(|why| TrustedRootError::Invalid {
         field: format!("{field}.validFor.start"),
         why,
@@ -319,9 +321,7 @@ impl TrustedRoot {
             limits::MAX_TRUSTED_ROOT_BYTES,
             limits::MAX_JSON_DEPTH,
         )?;
-        let media_type = raw
-            .media_type
-            .ok_or_else(|| missing("mediaType".into()))?;
+        let media_type = raw.media_type.ok_or_else(|| missing("mediaType".into()))?;
         if media_type != MEDIA_TYPE_V01 {
             return Err(TrustedRootError::UnknownMediaType(media_type));
         }

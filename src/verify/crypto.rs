@@ -259,8 +259,8 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         // Wrap the raw point in an SPKI.
         let point = kp.public_key().as_ref().to_vec();
-        let mut spki = hex::decode("3059301306072a8648ce3d020106082a8648ce3d030107034200")
-            .unwrap_or_default();
+        let mut spki =
+            hex::decode("3059301306072a8648ce3d020106082a8648ce3d030107034200").unwrap_or_default();
         spki.extend_from_slice(&point);
         let pk = PublicKey::from_spki_der(&spki).unwrap_or_else(|e| panic!("{e}"));
         (kp, pk)
@@ -273,7 +273,12 @@ mod tests {
         let s = kp.sign(&rng, b"artifact").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(pk.kind(), KeyKind::EcP256);
         assert!(pk
-            .verify(HashAlgorithm::Sha256, RsaPadding::Pkcs1, b"artifact", s.as_ref())
+            .verify(
+                HashAlgorithm::Sha256,
+                RsaPadding::Pkcs1,
+                b"artifact",
+                s.as_ref()
+            )
             .is_ok());
         let d = sha256(b"artifact");
         assert!(pk

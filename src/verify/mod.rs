@@ -49,7 +49,9 @@ pub enum VerifyError {
     SignerKey(CryptoError),
     #[error("the signature over the artifact does not verify with the signer's key")]
     SignatureInvalid,
-    #[error("messageDigest in the bundle ({claimed}) is not the artifact's {alg} digest ({actual})")]
+    #[error(
+        "messageDigest in the bundle ({claimed}) is not the artifact's {alg} digest ({actual})"
+    )]
     MessageDigestMismatch {
         alg: &'static str,
         claimed: String,

@@ -1,0 +1,625 @@
+//! The on-disk trust store under `<data-dir>/trust/`: immutable generations, the `current`
+//! pointer, the append-only history, and private scratch folders.
+//!
+//! Layout:
+//! ```text
+//! <data-dir>/trust/
+//!   current                  the id of the generation in force, one line
+//!   generations/<id>/        immutable: trusted_root.json, info.json, [signing_config.v0.2.json],
+//!                            [tuf/root.json, tuf/timestamp.json, tuf/snapshot.json, tuf/targets.json]
+//!   history.jsonl            one JSON object per accepted or refused attempt
+//!   tmp/                     scratch and staging folders (removed when done)
+//! ```
+//! A commit stages a generation in `tmp/`, fsyncs it, renames it into `generations/` under the
+//! SHA-256 of its content, fsyncs, then replaces `current` by the rename of a fsynced temporary
+//! file. A crash at any instant leaves `current` naming either the old or the new complete
+//! generation. Owns: these files. Must not touch: anything outside `<data-dir>/trust/`, TUF
+//! decisions, the clock.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::limits;
+use crate::time::Timestamp;
+use crate::trust::tuf::TufSummary;
+use crate::trust::RootInfo;
+use crate::verify::crypto;
+
+/// Why the trust store could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot {action} {path}: {why}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        why: String,
+    },
+    #[error("the trust store is damaged: {what}")]
+    Corrupt { what: String },
+    #[error(
+        "another airlock process changed the trust root while this one ran (expected generation {expected}, found {found}); run the command again"
+    )]
+    Concurrent { expected: String, found: String },
+    #[error("simulated crash at {point:?}")]
+    SimulatedCrash { point: CrashPoint },
+}
+
+impl StoreError {
+    /// Stable kebab-case reason code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Io { .. } => "store-io",
+            Self::Corrupt { .. } => "store-corrupt",
+            Self::Concurrent { .. } => "concurrent-update",
+            Self::SimulatedCrash { .. } => "simulated-crash",
+        }
+    }
+}
+
+/// Where a commit stops when a test simulates a crash (nothing is cleaned up, as after a power cut).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashPoint {
+    /// The new generation is written in `tmp/` but not yet moved into `generations/`.
+    AfterStaging,
+    /// The generation is in `generations/`, `current` still names the old one.
+    AfterGeneration,
+    /// `current.tmp` names the new generation but has not replaced `current`.
+    AfterPointerWritten,
+    /// `current` names the new generation; the history line is not yet written.
+    AfterSwitch,
+}
+
+fn io_err<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> StoreError + 'a {
+    move |e| StoreError::Io {
+        action,
+        path: path.to_path_buf(),
+        why: e.to_string(),
+    }
+}
+
+/// What a generation holds besides its files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GenerationInfo {
+    /// Format of this record.
+    pub format: u32,
+    /// How it was installed: "factory-install", "init", "update" or "import".
+    pub action: String,
+    /// The trusted root and how it was accepted (`stale` is recomputed when read).
+    pub root: RootInfo,
+    /// The TUF metadata kept in `tuf/` (for an import: carried over from the previous generation).
+    pub tuf: Option<TufSummary>,
+    /// The instant expiry was judged at (the clock, `--at`, or the factory capture time).
+    pub evaluated_at: Option<Timestamp>,
+    /// SHA-256 of the signing config kept beside the trusted root, if any.
+    pub signing_config_digest: Option<String>,
+}
+
+/// A generation of the store: an immutable folder.
+#[derive(Debug, Clone)]
+pub struct Generation {
+    pub id: String,
+    pub dir: PathBuf,
+    pub info: GenerationInfo,
+}
+
+/// One line of `history.jsonl`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// "accepted" or "refused".
+    pub outcome: String,
+    /// "factory-install", "init", "update" or "import".
+    pub action: String,
+    /// The appliance clock when it happened.
+    pub recorded_at: Timestamp,
+    pub source: String,
+    /// SHA-256 of the trusted root accepted (accepted entries).
+    pub digest: Option<String>,
+    pub generation: Option<String>,
+    pub tuf_verified: bool,
+    pub tuf_root_version: Option<u64>,
+    pub tuf: Option<TufSummary>,
+    pub expires: Option<Timestamp>,
+    pub at_override: Option<Timestamp>,
+    /// Reason code and one-line reason (refused entries).
+    pub code: Option<String>,
+    pub reason: Option<String>,
+    /// Written on recovery, for an accepted generation whose history line a crash lost.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recovered: bool,
+}
+
+impl HistoryEntry {
+    /// The accepted-entry for a generation.
+    pub fn accepted(gen: &Generation, recorded_at: Timestamp) -> Self {
+        Self {
+            outcome: "accepted".into(),
+            action: gen.info.action.clone(),
+            recorded_at,
+            source: gen.info.root.source.clone(),
+            digest: Some(gen.info.root.digest.clone()),
+            generation: Some(gen.id.clone()),
+            tuf_verified: gen.info.root.tuf_verified,
+            tuf_root_version: gen.info.root.tuf_root_version,
+            tuf: gen.info.tuf,
+            expires: gen.info.root.expires,
+            at_override: gen.info.root.at_override,
+            code: None,
+            reason: None,
+            recovered: false,
+        }
+    }
+}
+
+/// The trust store of one data dir.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+/// A private scratch folder under `tmp/`, removed on drop.
+#[derive(Debug)]
+pub struct WorkDir {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl WorkDir {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+static SCRATCH_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn is_generation_id(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// Flushes a folder's entries (a rename or a new file inside it) to disk.
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    fs::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(io_err("flush", dir))
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .map_err(io_err("create", path))?;
+    f.write_all(bytes).map_err(io_err("write", path))?;
+    f.sync_all().map_err(io_err("flush", path))
+}
+
+/// Reads a file of the store, `None` if absent, refusing more than `cap` bytes.
+fn read_optional(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, StoreError> {
+    let f = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err("open", path)(e)),
+    };
+    let mut bytes = Vec::new();
+    f.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io_err("read", path))?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > cap {
+        return Err(StoreError::Corrupt {
+            what: format!("{} is larger than {cap} bytes", path.display()),
+        });
+    }
+    Ok(Some(bytes))
+}
+
+impl Store {
+    /// The store of `data_dir` (nothing is created until something is written).
+    pub fn open(data_dir: &Path) -> Store {
+        Store {
+            dir: data_dir.join("trust"),
+        }
+    }
+
+    /// `<data-dir>/trust`.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn ensure_layout(&self) -> Result<(), StoreError> {
+        for d in [
+            self.dir.clone(),
+            self.dir.join("generations"),
+            self.dir.join("tmp"),
+        ] {
+            fs::create_dir_all(&d).map_err(io_err("create", &d))?;
+        }
+        Ok(())
+    }
+
+    /// A fresh private scratch folder under `tmp/`.
+    pub fn work_dir(&self, kind: &str) -> Result<WorkDir, StoreError> {
+        self.ensure_layout()?;
+        let tmp = self.dir.join("tmp");
+        for _ in 0..1000 {
+            let n = SCRATCH_COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = tmp.join(format!("{kind}-{}-{n}", std::process::id()));
+            match fs::create_dir(&path) {
+                Ok(()) => return Ok(WorkDir { path, keep: false }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(io_err("create", &path)(e)),
+            }
+        }
+        Err(StoreError::Io {
+            action: "create",
+            path: tmp,
+            why: "no free scratch folder name".into(),
+        })
+    }
+
+    /// The id named by `current`, if the store has one.
+    pub fn current_id(&self) -> Result<Option<String>, StoreError> {
+        let path = self.dir.join("current");
+        let Some(bytes) = read_optional(&path, 1024)? else {
+            return Ok(None);
+        };
+        let id = String::from_utf8_lossy(&bytes).trim().to_string();
+        if !is_generation_id(&id) {
+            return Err(StoreError::Corrupt {
+                what: format!("{} does not name a generation", path.display()),
+            });
+        }
+        Ok(Some(id))
+    }
+
+    /// The generation in force, if any.
+    pub fn current(&self) -> Result<Option<Generation>, StoreError> {
+        match self.current_id()? {
+            Some(id) => self.generation(&id).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads a generation's record.
+    pub fn generation(&self, id: &str) -> Result<Generation, StoreError> {
+        if !is_generation_id(id) {
+            return Err(StoreError::Corrupt {
+                what: format!("'{id}' is not a generation id"),
+            });
+        }
+        let dir = self.dir.join("generations").join(id);
+        let info_path = dir.join("info.json");
+        let bytes = read_optional(&info_path, 1024 * 1024)?.ok_or_else(|| StoreError::Corrupt {
+            what: format!("{} is missing", info_path.display()),
+        })?;
+        let info: GenerationInfo =
+            serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+                what: format!("{} is unreadable: {e}", info_path.display()),
+            })?;
+        Ok(Generation {
+            id: id.to_string(),
+            dir,
+            info,
+        })
+    }
+
+    /// A file of a generation (`name` may be `tuf/root.json`), `None` if absent.
+    pub fn read(
+        &self,
+        gen: &Generation,
+        name: &str,
+        cap: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        read_optional(&gen.dir.join(name), cap)
+    }
+
+    /// Installs a new generation and makes it current. `expected` is the id that was current when
+    /// the caller read the store: if another process switched meanwhile, nothing is switched.
+    pub fn commit(
+        &self,
+        expected: Option<&str>,
+        files: &[(&str, &[u8])],
+        info: &GenerationInfo,
+        crash: Option<CrashPoint>,
+    ) -> Result<Generation, StoreError> {
+        self.ensure_layout()?;
+        let info_json = serde_json::to_vec_pretty(info).map_err(|e| StoreError::Corrupt {
+            what: format!("cannot encode the generation record: {e}"),
+        })?;
+        let mut all: Vec<(&str, &[u8])> = files.to_vec();
+        all.push(("info.json", &info_json));
+        all.sort_by(|a, b| a.0.cmp(b.0));
+
+        // Content address: SHA-256 over (name, length, SHA-256 of content) of every file.
+        let mut manifest = Vec::new();
+        for (name, bytes) in &all {
+            manifest.extend_from_slice(name.as_bytes());
+            manifest.push(0);
+            manifest.extend_from_slice(bytes.len().to_string().as_bytes());
+            manifest.push(0);
+            manifest.extend_from_slice(&crypto::sha256(bytes));
+        }
+        let id = hex::encode(crypto::sha256(&manifest));
+
+        // 1. Stage every file in a private folder and flush it.
+        let mut stage = self.work_dir("stage")?;
+        for (name, bytes) in &all {
+            let path = stage.path().join(name);
+            if let Some(parent) = path.parent() {
+                if parent != stage.path() {
+                    fs::create_dir_all(parent).map_err(io_err("create", parent))?;
+                }
+            }
+            write_synced(&path, bytes)?;
+        }
+        if all.iter().any(|(n, _)| n.starts_with("tuf/")) {
+            sync_dir(&stage.path().join("tuf"))?;
+        }
+        sync_dir(stage.path())?;
+        if crash == Some(CrashPoint::AfterStaging) {
+            stage.keep = true;
+            return Err(StoreError::SimulatedCrash {
+                point: CrashPoint::AfterStaging,
+            });
+        }
+
+        // 2. Move it into generations/ under its content address.
+        let generations = self.dir.join("generations");
+        let dir = generations.join(&id);
+        if dir.exists() {
+            // Same content already installed (identical bytes, identical record).
+        } else {
+            fs::rename(stage.path(), &dir).map_err(io_err("install", &dir))?;
+            stage.keep = true; // moved away: nothing left to remove
+        }
+        sync_dir(&generations)?;
+        if crash == Some(CrashPoint::AfterGeneration) {
+            return Err(StoreError::SimulatedCrash {
+                point: CrashPoint::AfterGeneration,
+            });
+        }
+
+        // 3. Refuse to switch if another process switched meanwhile.
+        let found = self.current_id()?;
+        if found.as_deref() != expected {
+            return Err(StoreError::Concurrent {
+                expected: expected.unwrap_or("none").to_string(),
+                found: found.unwrap_or_else(|| "none".into()),
+            });
+        }
+
+        // 4. Switch: one atomic rename of a flushed pointer file.
+        let pointer_tmp = self.dir.join(format!("current.tmp-{}", std::process::id()));
+        write_synced(&pointer_tmp, format!("{id}\n").as_bytes())?;
+        if crash == Some(CrashPoint::AfterPointerWritten) {
+            return Err(StoreError::SimulatedCrash {
+                point: CrashPoint::AfterPointerWritten,
+            });
+        }
+        let pointer = self.dir.join("current");
+        fs::rename(&pointer_tmp, &pointer).map_err(io_err("switch", &pointer))?;
+        sync_dir(&self.dir)?;
+        drop(stage);
+        self.generation(&id)
+    }
+
+    /// Appends one line to the history and flushes it.
+    pub fn append_history(&self, entry: &HistoryEntry) -> Result<(), StoreError> {
+        self.ensure_layout()?;
+        let path = self.dir.join("history.jsonl");
+        let mut line = serde_json::to_vec(entry).map_err(|e| StoreError::Corrupt {
+            what: format!("cannot encode a history entry: {e}"),
+        })?;
+        line.push(b'\n');
+        let mut f = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .read(true)
+            .open(&path)
+            .map_err(io_err("open", &path))?;
+        // A crash may have torn the last line: start on a fresh one.
+        let len = f.metadata().map_err(io_err("stat", &path))?.len();
+        if len > 0 {
+            use std::io::{Seek, SeekFrom};
+            let mut last = [0u8; 1];
+            f.seek(SeekFrom::Start(len - 1))
+                .and_then(|_| f.read_exact(&mut last))
+                .map_err(io_err("read", &path))?;
+            if last[0] != b'\n' {
+                line.insert(0, b'\n');
+            }
+        }
+        f.write_all(&line).map_err(io_err("append to", &path))?;
+        f.sync_all().map_err(io_err("flush", &path))?;
+        if len == 0 {
+            sync_dir(&self.dir)?;
+        }
+        Ok(())
+    }
+
+    /// Every readable history entry, oldest first, and the number of unreadable lines skipped.
+    pub fn history(&self) -> Result<(Vec<HistoryEntry>, usize), StoreError> {
+        let path = self.dir.join("history.jsonl");
+        let Some(bytes) = read_optional(&path, limits::MAX_TRUST_HISTORY_BYTES)? else {
+            return Ok((Vec::new(), 0));
+        };
+        let mut entries = Vec::new();
+        let mut skipped = 0;
+        for line in bytes.split(|b| *b == b'\n') {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match serde_json::from_slice::<HistoryEntry>(line) {
+                Ok(e) => entries.push(e),
+                Err(_) => skipped += 1,
+            }
+        }
+        Ok((entries, skipped))
+    }
+
+    /// After a crash between the switch and the history line: records the generation in force if
+    /// the history does not name it.
+    pub fn recover_history(&self, now: Timestamp) -> Result<(), StoreError> {
+        let Some(gen) = self.current()? else {
+            return Ok(());
+        };
+        let (entries, _) = self.history()?;
+        let known = entries
+            .iter()
+            .any(|e| e.outcome == "accepted" && e.generation.as_deref() == Some(gen.id.as_str()));
+        if !known {
+            let mut entry = HistoryEntry::accepted(&gen, gen.info.root.accepted_at.unwrap_or(now));
+            entry.recovered = true;
+            self.append_history(&entry)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(digest: &str) -> GenerationInfo {
+        GenerationInfo {
+            format: 1,
+            action: "import".into(),
+            root: RootInfo {
+                digest: digest.into(),
+                tuf_verified: false,
+                tuf_root_version: None,
+                source: "import:/x".into(),
+                accepted_at: Some("2026-01-01T00:00:00Z".parse().unwrap()),
+                expires: None,
+                stale: false,
+                at_override: None,
+            },
+            tuf: None,
+            evaluated_at: None,
+            signing_config_digest: None,
+        }
+    }
+
+    fn commit(
+        store: &Store,
+        content: &[u8],
+        crash: Option<CrashPoint>,
+    ) -> Result<Generation, StoreError> {
+        let expected = store.current_id().unwrap();
+        store.commit(
+            expected.as_deref(),
+            &[("trusted_root.json", content)],
+            &info(&hex::encode(crypto::sha256(content))),
+            crash,
+        )
+    }
+
+    #[test]
+    fn crash_at_any_commit_step_leaves_old_or_new_root_never_a_mix() {
+        for point in [
+            CrashPoint::AfterStaging,
+            CrashPoint::AfterGeneration,
+            CrashPoint::AfterPointerWritten,
+            CrashPoint::AfterSwitch,
+        ] {
+            let d = tempfile::tempdir().unwrap();
+            let store = Store::open(d.path());
+            let old = commit(&store, b"old", None).unwrap();
+            let r = if point == CrashPoint::AfterSwitch {
+                // The switch is the commit's last step: the crash hits before the history line.
+                commit(&store, b"new", None).map(|_| ())
+            } else {
+                commit(&store, b"new", Some(point)).map(|_| ())
+            };
+            let now = store.current().unwrap().unwrap();
+            let bytes = store.read(&now, "trusted_root.json", 10).unwrap().unwrap();
+            if point == CrashPoint::AfterSwitch {
+                r.unwrap();
+                assert_eq!(bytes, b"new");
+            } else {
+                assert_eq!(r.unwrap_err().code(), "simulated-crash");
+                assert_eq!(now.id, old.id, "{point:?}");
+                assert_eq!(bytes, b"old");
+            }
+            // The store stays usable after the crash.
+            let next = commit(&store, b"next", None).unwrap();
+            assert_eq!(store.current().unwrap().unwrap().id, next.id);
+        }
+    }
+
+    #[test]
+    fn concurrent_switch_is_refused_not_overwritten() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::open(d.path());
+        let first = commit(&store, b"a", None).unwrap();
+        commit(&store, b"b", None).unwrap();
+        let e = store
+            .commit(
+                Some(&first.id),
+                &[("trusted_root.json", b"c")],
+                &info("c"),
+                None,
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), "concurrent-update");
+    }
+
+    #[test]
+    fn planted_pointer_outside_generations_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::open(d.path());
+        fs::create_dir_all(store.dir()).unwrap();
+        fs::write(store.dir().join("current"), "../../etc\n").unwrap();
+        assert_eq!(store.current().unwrap_err().code(), "store-corrupt");
+    }
+
+    #[test]
+    fn torn_history_line_is_skipped_and_appends_start_fresh() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::open(d.path());
+        let g = commit(&store, b"a", None).unwrap();
+        let e = HistoryEntry::accepted(&g, "2026-01-01T00:00:00Z".parse().unwrap());
+        store.append_history(&e).unwrap();
+        let path = store.dir().join("history.jsonl");
+        let mut f = fs::OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"outcome\":\"acc").unwrap();
+        store.append_history(&e).unwrap();
+        let (entries, skipped) = store.history().unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(skipped, 1);
+    }
+
+    #[test]
+    fn lost_history_line_after_switch_is_recovered() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::open(d.path());
+        let g = commit(&store, b"a", None).unwrap();
+        store
+            .recover_history("2026-02-02T00:00:00Z".parse().unwrap())
+            .unwrap();
+        let (entries, _) = store.history().unwrap();
+        assert_eq!(entries.len(), 1);
+        assert!(entries[0].recovered);
+        assert_eq!(entries[0].generation.as_deref(), Some(g.id.as_str()));
+        store
+            .recover_history("2026-02-02T00:00:00Z".parse().unwrap())
+            .unwrap();
+        assert_eq!(store.history().unwrap().0.len(), 1);
+    }
+}
