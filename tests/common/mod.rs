@@ -1,0 +1,2 @@
+pub mod fake_sigstore;
+pub mod tuf_repo;
