@@ -48,6 +48,10 @@ pub struct VerifyBundleArgs {
     /// A trusted_root.json to use instead of the installed trust root.
     #[arg(long)]
     pub trusted_root: Option<PathBuf>,
+    /// Use the Sigstore staging instance's trusted root shipped with airlock (testing only;
+    /// ignored when --trusted-root is given).
+    #[arg(long)]
+    pub staging: bool,
     /// Print one JSON result instead of text.
     #[arg(long)]
     pub json: bool,
@@ -429,13 +433,28 @@ pub(crate) fn describe_root(r: &RootInfo) -> String {
     s
 }
 
+/// The staging instance's shipped trusted root.
+fn staging_root() -> Result<LoadedRoot, (&'static str, String)> {
+    use crate::trust::factory::{STAGING_SOURCE, STAGING_TRUSTED_ROOT};
+    let root = TrustedRoot::from_json(STAGING_TRUSTED_ROOT)
+        .map_err(|e| (e.code(), format!("shipped staging trusted root: {e}")))?;
+    let mut info = RootInfo::for_file(Path::new(""), STAGING_TRUSTED_ROOT);
+    info.source = STAGING_SOURCE.to_string();
+    Ok(LoadedRoot {
+        verifier: Verifier::new(root),
+        info,
+    })
+}
+
 fn resolve_root(
     args_root: Option<&Path>,
+    staging: bool,
     data_dir: &Path,
     now: Timestamp,
 ) -> Result<LoadedRoot, (&'static str, String)> {
     match args_root {
         Some(p) => load_root_file(p),
+        None if staging => staging_root(),
         None => {
             let active = crate::trust::active_root(data_dir, now)
                 .map_err(|e| (e.code(), format!("trust root: {e}")))?;
@@ -450,13 +469,14 @@ fn resolve_root(
 /// Runs `verify-bundle`; returns the exit code.
 pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
     if let Some(batch) = &args.batch {
-        return run_batch(
+        return run_batch(&BatchOptions {
             batch,
-            args.trusted_root.as_deref(),
+            default_root: args.trusted_root.as_deref(),
+            staging: args.staging,
             data_dir,
             now,
-            args.table,
-        );
+            table: args.table,
+        });
     }
     let (Some(bundle), Some(artifact)) = (args.bundle.as_deref(), args.artifact.as_deref()) else {
         eprintln!("airlock: verify-bundle needs --bundle and an artifact (or --batch)");
@@ -470,7 +490,7 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
         eprintln!("airlock: {msg}");
         EXIT_USAGE
     };
-    let root = match resolve_root(args.trusted_root.as_deref(), data_dir, now) {
+    let root = match resolve_root(args.trusted_root.as_deref(), args.staging, data_dir, now) {
         Ok(r) => r,
         Err((code, msg)) => return fail_usage(code, msg),
     };
@@ -533,13 +553,18 @@ struct BatchLine {
     expect: Option<String>,
 }
 
-fn run_batch(
-    batch: &Path,
-    default_root: Option<&Path>,
-    data_dir: &Path,
+/// What `--batch` runs with.
+struct BatchOptions<'a> {
+    batch: &'a Path,
+    default_root: Option<&'a Path>,
+    staging: bool,
+    data_dir: &'a Path,
     now: Timestamp,
     table: bool,
-) -> u8 {
+}
+
+fn run_batch(o: &BatchOptions<'_>) -> u8 {
+    let (batch, now) = (o.batch, o.now);
     let base = batch.parent().unwrap_or(Path::new(".")).to_path_buf();
     let file = match std::fs::File::open(batch) {
         Ok(f) => f,
@@ -594,7 +619,13 @@ fn run_batch(
     for l in &lines {
         let key = l.trusted_root.as_deref().map(abs);
         roots.entry(key.clone()).or_insert_with(|| {
-            resolve_root(key.as_deref().or(default_root), data_dir, now).map(Arc::new)
+            resolve_root(
+                key.as_deref().or(o.default_root),
+                o.staging,
+                o.data_dir,
+                now,
+            )
+            .map(Arc::new)
         });
     }
 
@@ -641,7 +672,7 @@ fn run_batch(
         })
         .collect();
     let all_ok = results.iter().all(|(_, r)| r.is_ok());
-    if table {
+    if o.table {
         let roots_used: Vec<&RootInfo> = roots
             .values()
             .filter_map(|r| r.as_ref().ok().map(|r| &r.info))

@@ -19,6 +19,14 @@ pub const STATE_NAME: &str = "sigstore-public-good-2026-08-21_root15";
 /// The `source` recorded for the factory install.
 pub const SOURCE: &str = "factory:sigstore-public-good-2026-08-21_root15";
 
+/// The Sigstore *staging* instance's trusted root, used only for `verify-bundle --staging`
+/// (never installed, never a default; see trust-root/README.md).
+pub const STAGING_TRUSTED_ROOT: &[u8] =
+    include_bytes!("../../trust-root/staging/trusted_root.json");
+
+/// The `source` named for the staging root.
+pub const STAGING_SOURCE: &str = "staging (shipped with airlock)";
+
 const CAPTURED_AT: &str = include_str!("../../trust-root/captured-at.txt");
 
 /// The instant the factory state was captured: the expiry of its metadata is judged there.
