@@ -39,6 +39,7 @@
 pub mod bundle;
 pub mod cli;
 pub mod clock;
+pub mod der;
 pub mod limits;
 pub mod policy;
 pub mod time;

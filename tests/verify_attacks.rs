@@ -1221,10 +1221,8 @@ fn issuer_from_legacy_extension_cannot_override_v2_extension() {
 
 /// A time after the verifier's clock, inside the fake CA's and TSAs' certificate validity.
 fn a_year_from_now() -> i64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    // The verifier's clock is `airlock::clock::now()`; read the same one.
+    let now = airlock::clock::now().as_second();
     let t = now + fs::YEAR;
     assert!(
         t < fs::EPOCH + 8 * fs::YEAR,
@@ -1374,6 +1372,35 @@ fn tsa_timestamp_not_granted_is_rejected() {
 fn tsa_timestamp_naming_another_signing_certificate_is_rejected() {
     attack(
         Spec::v2(),
+        |s| s.tsa().wrong_signing_certificate_hash = true,
+        "timestamp-signing-certificate-mismatch",
+    );
+}
+
+#[test]
+fn tsa_timestamp_without_signing_certificate_attribute_is_rejected() {
+    // RFC 3161 §2.4.1: the token must name its signing certificate (ESSCertID or ESSCertIDv2).
+    attack(
+        Spec::v2(),
+        |s| s.tsa().omit_signing_certificate = true,
+        "timestamp-signing-certificate-missing",
+    );
+}
+
+#[test]
+fn tsa_timestamp_with_v1_signing_certificate_verifies() {
+    // RFC 2634 signingCertificate with a SHA-1 ESSCertID (what FreeTSA writes) is accepted.
+    let mut s = Spec::v2();
+    s.tsa().signing_certificate_v1 = true;
+    assert_verified(&fake().mint(&s));
+}
+
+#[test]
+fn tsa_timestamp_whose_v1_signing_certificate_names_another_certificate_is_rejected() {
+    let mut base = Spec::v2();
+    base.tsa().signing_certificate_v1 = true;
+    attack(
+        base,
         |s| s.tsa().wrong_signing_certificate_hash = true,
         "timestamp-signing-certificate-mismatch",
     );
@@ -1577,6 +1604,17 @@ fn certificate_without_digital_signature_key_usage_is_rejected() {
     attack(
         Spec::v03(),
         |s| s.leaf.key_usage = vec![5],
+        "certificate-key-usage-invalid",
+    );
+}
+
+#[test]
+fn certificate_without_key_usage_extension_is_rejected() {
+    // Fulcio always issues KeyUsage digitalSignature (critical); a leaf without the extension
+    // does not fit the Fulcio leaf profile, even when a trusted CA signed it and an SCT vouches.
+    attack(
+        Spec::v03(),
+        |s| s.leaf.key_usage = Vec::new(),
         "certificate-key-usage-invalid",
     );
 }

@@ -1,8 +1,8 @@
 //! Fulcio certificates: leaf parsing, chain to a trusted CA at a given time, codeSigning EKU,
 //! Fulcio extensions, and embedded SCTs (RFC 6962) against the trusted CT logs.
 //!
-//! Owns: X.509 path validation for Fulcio leaves and the SCT check (the TLS/DER work is in
-//! [`super::sct`]). Must not touch: files, the clock, policy (the SAN/issuer match is `policy`).
+//! Owns: X.509 path validation for Fulcio leaves and the SCT check (the TLS work is in
+//! [`super::sct`], hand-read DER goes through [`crate::der`]). Must not touch: files, the clock, policy (the SAN/issuer match is `policy`).
 //!
 //! Path building follows the Sigstore client spec: certificates a bundle carries after the leaf
 //! are never trusted (a root among them is refused); the path is built from the trusted root's
@@ -22,6 +22,7 @@ use x509_parser::prelude::{FromDer, GeneralName, ParsedExtension, X509Certificat
 use x509_parser::x509::SubjectPublicKeyInfo;
 
 use crate::bundle::HashAlgorithm;
+use crate::der;
 use crate::limits;
 use crate::time::{from_asn1, Timestamp, Window};
 use crate::trust::trusted_root::CertificateAuthority;
@@ -89,8 +90,8 @@ pub enum CertError {
     NotCodeSigning { eku: String },
     #[error("the signing certificate is a CA certificate (basicConstraints cA true)")]
     IsCa,
-    #[error("the certificate's key usage does not allow digitalSignature")]
-    NoDigitalSignature,
+    #[error("the certificate's key usage does not allow digitalSignature (keyUsage {key_usage})")]
+    NoDigitalSignature { key_usage: &'static str },
     #[error("the certificate has a critical extension this verifier does not process: {oid}")]
     UnhandledCriticalExtension { oid: String },
     #[error(transparent)]
@@ -113,7 +114,7 @@ impl CertError {
             Self::NotValidAtSigningTime { .. } => "certificate-not-valid-at-signing-time",
             Self::NotCodeSigning { .. } => "certificate-not-code-signing",
             Self::IsCa => "certificate-is-ca",
-            Self::NoDigitalSignature => "certificate-key-usage-invalid",
+            Self::NoDigitalSignature { .. } => "certificate-key-usage-invalid",
             Self::UnhandledCriticalExtension { .. } => "certificate-unhandled-critical-extension",
             Self::Sct(e) => e.code(),
         }
@@ -177,7 +178,7 @@ struct LeafFacts {
     is_ca: bool,
     /// None: no EKU extension; Some(list) of the purposes it names.
     eku: Option<Eku>,
-    /// None: no KeyUsage extension.
+    /// None: no KeyUsage extension (refused: Fulcio leaves always carry one).
     digital_signature: Option<bool>,
     /// The first critical extension this module does not process.
     unhandled_critical: Option<String>,
@@ -208,8 +209,6 @@ pub struct ChainOk {
 
 /// 1.3.6.1.4.1.57264.1 (Fulcio), followed by one arc octet for .1 to .127.
 const FULCIO_ARC: [u8; 9] = [0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xbf, 0x30, 0x01];
-/// 1.3.6.1.4.1.11129.2.4.2 (embedded SCT list).
-const OID_SCT_LIST: [u8; 10] = [0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02];
 const OID_KEY_USAGE: [u8; 3] = [0x55, 0x1d, 0x0f];
 const OID_SAN: [u8; 3] = [0x55, 0x1d, 0x11];
 const OID_BASIC_CONSTRAINTS: [u8; 3] = [0x55, 0x1d, 0x13];
@@ -333,20 +332,20 @@ fn parse_cert(der: &[u8]) -> Result<X509Certificate<'_>, String> {
 /// Certificate → TBSCertificate → version?, serialNumber, signature, issuer, validity, subject
 /// (RFC 5280 §4.1) without parsing anything else.
 fn subject_of(der: &[u8]) -> Option<&[u8]> {
-    let cert = sct::read_tlv(der).ok()?.0;
-    let tbs = sct::read_tlv(cert.content).ok()?.0;
-    let mut fields = tbs.content;
-    let (first, rest) = sct::read_tlv(fields).ok()?;
+    let cert = der::single_tagged(der, der::SEQUENCE, "Certificate").ok()?;
+    let tbs = cert
+        .reader("Certificate")
+        .expect(der::SEQUENCE, "tbsCertificate")
+        .ok()?;
+    let mut fields = tbs.reader("tbsCertificate");
     // version [0] EXPLICIT is optional (absent for v1).
-    if first.tag == 0xa0 {
-        fields = rest;
-    }
+    fields.optional(der::ctx_cons(0), "version").ok()?;
     // serialNumber, signature, issuer, validity.
     for _ in 0..4 {
-        fields = sct::read_tlv(fields).ok()?.1;
+        fields.any().ok()?;
     }
-    let (subject, _) = sct::read_tlv(fields).ok()?;
-    (subject.tag == 0x30).then_some(subject.whole)
+    let subject = fields.expect(der::SEQUENCE, "subject").ok()?;
+    Some(subject.raw)
 }
 
 fn capped(s: &str, what: &str) -> Result<String, CertError> {
@@ -414,7 +413,7 @@ pub fn parse_leaf(der: &[u8]) -> Result<Leaf, CertError> {
         if ext.critical && !handled && unhandled_critical.is_none() {
             unhandled_critical = Some(ext.oid.to_id_string());
         }
-        if oid == OID_SCT_LIST {
+        if oid == sct::SCT_LIST_OID {
             sct_list = Some(ext.value.to_vec());
         }
         let Some(arc) = oid.strip_prefix(FULCIO_ARC.as_slice()) else {
@@ -431,8 +430,8 @@ pub fn parse_leaf(der: &[u8]) -> Result<Leaf, CertError> {
             std::str::from_utf8(ext.value)
                 .map_err(|_| CertError::Malformed(format!("Fulcio {name} is not UTF-8")))?
         } else {
-            sct::utf8_string(ext.value)
-                .map_err(|e| CertError::Malformed(format!("Fulcio {name}: {e}")))?
+            der::utf8_string(ext.value, name)
+                .map_err(|e| CertError::Malformed(format!("Fulcio {e}")))?
         };
         let value = capped(value, name)?;
         match arc {
@@ -466,10 +465,10 @@ pub fn parse_leaf(der: &[u8]) -> Result<Leaf, CertError> {
                 GeneralName::OtherName(oid, value)
                     if oid.as_bytes().strip_prefix(FULCIO_ARC.as_slice()) == Some(&[7]) =>
                 {
-                    let inner = sct::read_only(value, 0xa0)
-                        .map_err(|e| CertError::Malformed(format!("otherName SAN: {e}")))?;
-                    let s = sct::utf8_string(inner.content)
-                        .map_err(|e| CertError::Malformed(format!("otherName SAN: {e}")))?;
+                    let inner = der::single_tagged(value, der::ctx_cons(0), "otherName SAN")
+                        .map_err(|e| CertError::Malformed(e.to_string()))?;
+                    let s = der::utf8_string(inner.value, "otherName SAN")
+                        .map_err(|e| CertError::Malformed(e.to_string()))?;
                     sans.push(San::OtherName(capped(s, "otherName SAN")?));
                 }
                 GeneralName::Invalid(tag, _) => {
@@ -832,10 +831,23 @@ fn check_leaf_profile(leaf: &Leaf) -> Result<(), CertError> {
     if f.is_ca {
         return Err(CertError::IsCa);
     }
-    // RFC 5280 §4.2.1.3: a key that signs data other than certificates and CRLs needs
-    // digitalSignature when keyUsage is present.
-    if f.digital_signature == Some(false) {
-        return Err(CertError::NoDigitalSignature);
+    // RFC 5280 §4.2.1.3: "The digitalSignature bit is asserted when the subject public key is
+    // used for verifying digital signatures, other than signatures on certificates ... and
+    // CRLs". Fulcio always issues a critical KeyUsage of digitalSignature, and the Sigstore
+    // leaf profile (sigstore-python) refuses a leaf without one, so a missing KeyUsage is
+    // refused too: an issuer that omits it is not issuing Fulcio leaves.
+    match f.digital_signature {
+        Some(true) => {}
+        Some(false) => {
+            return Err(CertError::NoDigitalSignature {
+                key_usage: "present without digitalSignature",
+            })
+        }
+        None => {
+            return Err(CertError::NoDigitalSignature {
+                key_usage: "absent",
+            })
+        }
     }
     Ok(())
 }
@@ -1426,8 +1438,21 @@ mod tests {
             synthetic(|p| p.key_usages = vec![KeyUsagePurpose::KeyEncipherment]),
             Err("certificate-key-usage-invalid")
         );
-        // No KeyUsage at all is allowed.
-        assert!(synthetic(|p| p.key_usages.clear()).is_ok());
+        assert!(synthetic(|p| p.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment
+        ])
+        .is_ok());
+    }
+
+    #[test]
+    fn leaf_without_key_usage_extension_is_refused() {
+        // Fulcio always issues KeyUsage digitalSignature; a leaf without the extension is not
+        // a Fulcio leaf, whatever CA signed it.
+        assert_eq!(
+            synthetic(|p| p.key_usages.clear()),
+            Err("certificate-key-usage-invalid")
+        );
     }
 
     #[test]

@@ -140,6 +140,13 @@ impl PublicKey {
         &self.spki
     }
 
+    /// The SubjectPublicKeyInfo's `subjectPublicKey` BIT STRING contents: the 32-byte raw key
+    /// for Ed25519 (RFC 8410 §4), the uncompressed EC point for ECDSA (RFC 5480 §2.2), the DER
+    /// `RSAPublicKey` for RSA (RFC 3279 §2.3.1).
+    pub fn raw_key(&self) -> &[u8] {
+        &self.key
+    }
+
     fn algorithm(
         &self,
         hash: HashAlgorithm,
@@ -225,6 +232,16 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     out
 }
 
+/// SHA-1 of a DER certificate, for its one legacy use: the ESSCertID of an RFC 3161
+/// `signingCertificate` attribute names the TSA certificate by this hash (RFC 2634 §5.4.1:
+/// "Hash ::= OCTET STRING -- SHA1 hash of entire certificate"). Never for signatures or for
+/// anything else; every other hash in the verifier is SHA-2.
+pub fn sha1_of_certificate_for_ess_cert_id(cert_der: &[u8]) -> [u8; 20] {
+    let mut out = [0u8; 20];
+    out.copy_from_slice(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, cert_der).as_ref());
+    out
+}
+
 /// A streaming hasher, for artifacts read in chunks.
 pub struct Hasher(digest::Context);
 
@@ -267,6 +284,15 @@ mod tests {
     }
 
     #[test]
+    fn ess_cert_id_sha1_is_sha1() {
+        // FIPS 180-4 test vector: SHA-1("abc").
+        assert_eq!(
+            hex::encode(sha1_of_certificate_for_ess_cert_id(b"abc")),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+    }
+
+    #[test]
     fn prehashed_verification_accepts_the_digest_of_the_signed_message() {
         let (kp, pk) = p256();
         let rng = SystemRandom::new();
@@ -284,6 +310,9 @@ mod tests {
         assert!(pk
             .verify_prehashed(HashAlgorithm::Sha256, RsaPadding::Pkcs1, &d, s.as_ref())
             .is_ok());
+        // The raw key is the EC point that follows the SPKI header.
+        assert_eq!(pk.raw_key().len(), 65);
+        assert_eq!(pk.spki_der().get(26..), Some(pk.raw_key()));
         let other = sha256(b"artifacT");
         assert_eq!(
             pk.verify_prehashed(HashAlgorithm::Sha256, RsaPadding::Pkcs1, &other, s.as_ref()),

@@ -1,25 +1,24 @@
-//! Embedded Signed Certificate Timestamps (RFC 6962 §3.2, §3.3) and the small bounds-checked DER
-//! reader the certificate code shares.
+//! Embedded Signed Certificate Timestamps (RFC 6962 §3.2, §3.3).
 //!
 //! Owns: the TLS decoding of the `SignedCertificateTimestampList` extension, the reconstruction
 //! of the precertificate `TBSCertificate` (the leaf's TBS without the SCT list extension), the
 //! signed data of a precert SCT, and checking SCTs against the trusted CT logs.
-//! Must not touch: files, the clock, certificate path validation (that is `cert`), policy.
+//! Must not touch: files, the clock, certificate path validation (that is `cert`), policy, DER
+//! reading rules (all DER is read through [`crate::der`], strict, with no lenient mode).
 //!
 //! Decision: an SCT only counts if its timestamp lies inside the CT log key's `validFor` window
 //! (closed interval) in the trusted root. A retired CT key must not vouch for new certificates,
 //! the same rule the trusted root applies to Rekor and TSA keys.
 
 use crate::bundle::HashAlgorithm;
+use crate::der::{self, DerError};
 use crate::limits;
 use crate::time::Timestamp;
 use crate::trust::trusted_root::TransparencyLog;
 use crate::verify::crypto::{self, KeyKind, PublicKey, RsaPadding};
 
-/// DER of the OID 1.3.6.1.4.1.11129.2.4.2 (embedded SCT list), tag and length included.
-pub const SCT_LIST_OID_TLV: [u8; 12] = [
-    0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02,
-];
+/// Content octets of the OID 1.3.6.1.4.1.11129.2.4.2 (embedded SCT list, RFC 6962 §3.3).
+pub const SCT_LIST_OID: [u8; 10] = [0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02];
 
 /// Why the embedded SCTs did not vouch for the certificate.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -48,106 +47,8 @@ impl SctError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// DER, bounds-checked.
+// DER writing (reading is `crate::der`).
 // ---------------------------------------------------------------------------------------------
-
-/// Why bytes are not the DER expected.
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
-pub enum DerError {
-    #[error("truncated DER ({0})")]
-    Truncated(&'static str),
-    #[error("unsupported DER: {0}")]
-    Unsupported(&'static str),
-    #[error("non-minimal DER length")]
-    NonMinimalLength,
-    #[error("expected tag {expected:#04x}, found {found:#04x}")]
-    UnexpectedTag { expected: u8, found: u8 },
-    #[error("{0} trailing bytes after the DER value")]
-    Trailing(usize),
-    #[error("DER value is not valid UTF-8")]
-    Utf8,
-}
-
-/// One DER tag-length-value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tlv<'a> {
-    /// The (single) identifier octet.
-    pub tag: u8,
-    /// The value octets.
-    pub content: &'a [u8],
-    /// Identifier, length and value octets.
-    pub whole: &'a [u8],
-}
-
-/// Reads one DER TLV from the front of `input`; returns it and what follows.
-///
-/// X.690 §8.1.2.4: high tag numbers (low five bits all ones) are refused (nothing here needs
-/// them); §8.1.3.6 indefinite lengths are refused (DER §10.1); lengths must be minimal (DER).
-pub fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), DerError> {
-    let tag = *input.first().ok_or(DerError::Truncated("tag"))?;
-    if tag & 0x1f == 0x1f {
-        return Err(DerError::Unsupported("high tag number"));
-    }
-    let first = *input.get(1).ok_or(DerError::Truncated("length"))?;
-    let (len, header) = if first < 0x80 {
-        (usize::from(first), 2usize)
-    } else if first == 0x80 {
-        return Err(DerError::Unsupported("indefinite length"));
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n > 4 {
-            return Err(DerError::Unsupported("length of more than 4 octets"));
-        }
-        let bytes = input
-            .get(2..2 + n)
-            .ok_or(DerError::Truncated("long-form length"))?;
-        let mut len = 0usize;
-        for &b in bytes {
-            len = (len << 8) | usize::from(b);
-        }
-        // X.690 §10.1: "the definite form of length encoding shall be used, encoded in the
-        // minimum number of octets".
-        if bytes.first() == Some(&0) || len < 0x80 {
-            return Err(DerError::NonMinimalLength);
-        }
-        (len, 2 + n)
-    };
-    let end = header
-        .checked_add(len)
-        .ok_or(DerError::Truncated("length overflow"))?;
-    let whole = input.get(..end).ok_or(DerError::Truncated("value"))?;
-    let content = whole.get(header..).ok_or(DerError::Truncated("value"))?;
-    let rest = input.get(end..).ok_or(DerError::Truncated("value"))?;
-    Ok((
-        Tlv {
-            tag,
-            content,
-            whole,
-        },
-        rest,
-    ))
-}
-
-/// Reads exactly one TLV with tag `expected` and nothing after it.
-pub fn read_only(input: &[u8], expected: u8) -> Result<Tlv<'_>, DerError> {
-    let (tlv, rest) = read_tlv(input)?;
-    if tlv.tag != expected {
-        return Err(DerError::UnexpectedTag {
-            expected,
-            found: tlv.tag,
-        });
-    }
-    if !rest.is_empty() {
-        return Err(DerError::Trailing(rest.len()));
-    }
-    Ok(tlv)
-}
-
-/// Decodes a whole DER UTF8String (tag 0x0C).
-pub fn utf8_string(input: &[u8]) -> Result<&str, DerError> {
-    let tlv = read_only(input, 0x0c)?;
-    std::str::from_utf8(tlv.content).map_err(|_| DerError::Utf8)
-}
 
 /// Appends a DER length (X.690 §8.1.3, minimal form).
 fn push_len(out: &mut Vec<u8>, len: usize) {
@@ -183,17 +84,16 @@ fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
 /// `[3]` field is dropped (RFC 5280 §4.1: `Extensions ::= SEQUENCE SIZE (1..MAX)`).
 pub fn tbs_without_sct_list(tbs: &[u8]) -> Result<Vec<u8>, SctError> {
     let bad = |e: DerError| SctError::Malformed(format!("TBSCertificate: {e}"));
-    let tbs_tlv = read_only(tbs, 0x30).map_err(bad)?;
-    let mut body = Vec::with_capacity(tbs_tlv.content.len());
+    let tbs_tlv = der::single_tagged(tbs, der::SEQUENCE, "TBSCertificate").map_err(bad)?;
+    let mut body = Vec::with_capacity(tbs_tlv.value.len());
     let mut removed = 0usize;
     let mut seen_extensions = false;
-    let mut fields = tbs_tlv.content;
+    let mut fields = tbs_tlv.reader("TBSCertificate field");
     while !fields.is_empty() {
-        let (field, rest) = read_tlv(fields).map_err(bad)?;
-        fields = rest;
+        let field = fields.any().map_err(bad)?;
         // RFC 5280 §4.1: extensions [3] EXPLICIT Extensions OPTIONAL (context, constructed, 3).
-        if field.tag != 0xa3 {
-            body.extend_from_slice(field.whole);
+        if field.tag != der::ctx_cons(3) {
+            body.extend_from_slice(field.raw);
             continue;
         }
         if seen_extensions {
@@ -202,30 +102,27 @@ pub fn tbs_without_sct_list(tbs: &[u8]) -> Result<Vec<u8>, SctError> {
             ));
         }
         seen_extensions = true;
-        let list = read_only(field.content, 0x30).map_err(bad)?;
-        let mut kept = Vec::with_capacity(list.content.len());
-        let mut exts = list.content;
+        let list = der::single_tagged(field.value, der::SEQUENCE, "TBSCertificate.extensions")
+            .map_err(bad)?;
+        let mut kept = Vec::with_capacity(list.value.len());
+        let mut exts = list.reader("TBSCertificate.extensions");
         while !exts.is_empty() {
-            let (ext, rest) = read_tlv(exts).map_err(bad)?;
-            exts = rest;
             // RFC 5280 §4.1: Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, ... }
-            if ext.tag != 0x30 {
-                return Err(bad(DerError::UnexpectedTag {
-                    expected: 0x30,
-                    found: ext.tag,
-                }));
-            }
-            let (oid, _) = read_tlv(ext.content).map_err(bad)?;
-            if oid.whole == SCT_LIST_OID_TLV {
+            let ext = exts.expect(der::SEQUENCE, "Extension").map_err(bad)?;
+            let oid = ext
+                .reader("Extension")
+                .oid("Extension.extnID")
+                .map_err(bad)?;
+            if oid == SCT_LIST_OID {
                 removed = removed.saturating_add(1);
             } else {
-                kept.extend_from_slice(ext.whole);
+                kept.extend_from_slice(ext.raw);
             }
         }
         if !kept.is_empty() {
             let mut seq = Vec::with_capacity(kept.len().saturating_add(6));
-            push_tlv(&mut seq, 0x30, &kept);
-            push_tlv(&mut body, 0xa3, &seq);
+            push_tlv(&mut seq, der::SEQUENCE, &kept);
+            push_tlv(&mut body, der::ctx_cons(3), &seq);
         }
     }
     // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular
@@ -240,7 +137,7 @@ pub fn tbs_without_sct_list(tbs: &[u8]) -> Result<Vec<u8>, SctError> {
         }
     }
     let mut out = Vec::with_capacity(body.len().saturating_add(6));
-    push_tlv(&mut out, 0x30, &body);
+    push_tlv(&mut out, der::SEQUENCE, &body);
     Ok(out)
 }
 
@@ -306,10 +203,10 @@ pub struct Sct<'a> {
 pub fn parse_sct_list(ext_value: &[u8], max: usize) -> Result<Vec<Sct<'_>>, SctError> {
     // RFC 6962 §3.3: "the extension is an ASN.1 OCTET STRING containing the
     // SignedCertificateTimestampList".
-    let octets = read_only(ext_value, 0x04)
-        .map_err(|e| SctError::Malformed(format!("extension value: {e}")))?;
+    let octets = der::single_tagged(ext_value, der::OCTET_STRING, "SCT list extension value")
+        .map_err(|e| SctError::Malformed(e.to_string()))?;
     // RFC 6962 §3.3: struct { SerializedSCT sct_list <1..2^16-1>; } SignedCertificateTimestampList;
-    let mut outer = Reader(octets.content);
+    let mut outer = Reader(octets.value);
     let list = outer.vec16("SCT list")?;
     if !outer.is_empty() {
         return Err(SctError::Malformed(
@@ -530,8 +427,8 @@ mod tests {
         v
     }
 
-    fn ext(oid_tlv: &[u8], value: &[u8]) -> Vec<u8> {
-        let mut body = oid_tlv.to_vec();
+    fn ext(oid: &[u8], value: &[u8]) -> Vec<u8> {
+        let mut body = tlv(0x06, oid);
         body.extend(tlv(0x04, value));
         tlv(0x30, &body)
     }
@@ -545,48 +442,16 @@ mod tests {
         tlv(0x30, &body)
     }
 
-    const KU_OID: [u8; 5] = [0x06, 0x03, 0x55, 0x1d, 0x0f];
-    const EKU_OID: [u8; 5] = [0x06, 0x03, 0x55, 0x1d, 0x25];
+    const KU_OID: [u8; 3] = [0x55, 0x1d, 0x0f];
+    const EKU_OID: [u8; 3] = [0x55, 0x1d, 0x25];
 
     #[test]
-    fn der_lengths_are_minimal_and_round_trip() {
+    fn written_lengths_are_minimal_and_read_back_by_the_strict_reader() {
         for len in [0usize, 1, 127, 128, 255, 256, 65535, 65536, 1 << 20] {
             let v = tlv(0x04, &vec![0u8; len]);
-            let (t, rest) = read_tlv(&v).unwrap_or_else(|e| panic!("{len}: {e}"));
-            assert!(rest.is_empty());
-            assert_eq!(t.content.len(), len);
+            let t = der::single(&v, "x").unwrap_or_else(|e| panic!("{len}: {e}"));
+            assert_eq!(t.value.len(), len);
         }
-        // 0x81 0x05 encodes 5 in long form: not DER.
-        assert_eq!(
-            read_tlv(&[0x04, 0x81, 0x05, 0, 0, 0, 0, 0]),
-            Err(DerError::NonMinimalLength)
-        );
-        assert_eq!(
-            read_tlv(&[0x04, 0x82, 0x00, 0x90]),
-            Err(DerError::NonMinimalLength)
-        );
-    }
-
-    #[test]
-    fn der_length_past_the_end_is_refused_not_read() {
-        assert!(matches!(
-            read_tlv(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x00]),
-            Err(DerError::Truncated(_))
-        ));
-        assert!(matches!(
-            read_tlv(&[0x30, 0x05, 1, 2]),
-            Err(DerError::Truncated(_))
-        ));
-        assert!(matches!(read_tlv(&[0x30]), Err(DerError::Truncated(_))));
-        assert!(matches!(read_tlv(&[]), Err(DerError::Truncated(_))));
-        assert_eq!(
-            read_tlv(&[0x30, 0x80, 0, 0]),
-            Err(DerError::Unsupported("indefinite length"))
-        );
-        assert_eq!(
-            read_tlv(&[0x30, 0x85, 1, 1, 1, 1, 1]),
-            Err(DerError::Unsupported("length of more than 4 octets"))
-        );
     }
 
     #[test]
@@ -595,18 +460,19 @@ mod tests {
         // long form to a shorter form.
         let ku = ext(&KU_OID, &[0x03, 0x02, 0x07, 0x80]);
         let eku = ext(&EKU_OID, &[0x30, 0x00]);
-        let sct = ext(&SCT_LIST_OID_TLV, &vec![0xab; 300]);
+        let sct = ext(&SCT_LIST_OID, &vec![0xab; 300]);
         let with = tbs_with(&[ku.clone(), sct, eku.clone()], 40);
         let without = tbs_without_sct_list(&with).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(without, tbs_with(&[ku, eku], 40));
         // And the result parses as DER all the way down.
-        let outer = read_only(&without, 0x30).unwrap_or_else(|e| panic!("{e}"));
-        assert!(outer.content.len() < 128);
+        let outer =
+            der::single_tagged(&without, der::SEQUENCE, "x").unwrap_or_else(|e| panic!("{e}"));
+        assert!(outer.value.len() < 128);
     }
 
     #[test]
     fn tbs_whose_only_extension_is_the_sct_list_drops_the_extensions_field() {
-        let sct = ext(&SCT_LIST_OID_TLV, &[1, 2, 3]);
+        let sct = ext(&SCT_LIST_OID, &[1, 2, 3]);
         let with = tbs_with(&[sct], 3);
         let without = tbs_without_sct_list(&with).unwrap_or_else(|e| panic!("{e}"));
         let mut body = tlv(0xa0, &tlv(0x02, &[2]));
@@ -617,7 +483,7 @@ mod tests {
 
     #[test]
     fn tbs_with_two_sct_lists_is_refused() {
-        let sct = ext(&SCT_LIST_OID_TLV, &[1, 2, 3]);
+        let sct = ext(&SCT_LIST_OID, &[1, 2, 3]);
         let with = tbs_with(&[sct.clone(), sct], 3);
         assert!(matches!(
             tbs_without_sct_list(&with),
@@ -633,7 +499,7 @@ mod tests {
 
     #[test]
     fn tbs_with_truncated_extension_is_refused_not_read_past() {
-        let mut with = tbs_with(&[ext(&SCT_LIST_OID_TLV, &[1, 2, 3])], 3);
+        let mut with = tbs_with(&[ext(&SCT_LIST_OID, &[1, 2, 3])], 3);
         with.truncate(with.len() - 2);
         assert!(matches!(
             tbs_without_sct_list(&with),

@@ -636,6 +636,8 @@ pub struct TsaSpec {
     pub corrupt_signature: bool,
     pub status: u64,
     pub omit_signing_certificate: bool,
+    /// Write the RFC 2634 signingCertificate (SHA-1) instead of signingCertificateV2.
+    pub signing_certificate_v1: bool,
     pub wrong_signing_certificate_hash: bool,
     /// TSTInfo.tsa names another authority.
     pub wrong_tsa_name: bool,
@@ -652,6 +654,7 @@ impl Default for TsaSpec {
             corrupt_signature: false,
             status: 0,
             omit_signing_certificate: false,
+            signing_certificate_v1: false,
             wrong_signing_certificate_hash: false,
             wrong_tsa_name: false,
         }
@@ -1424,11 +1427,16 @@ impl Instance {
             s.corrupt_signature = t.corrupt_signature;
             s.status = t.status;
             s.omit_signing_certificate = t.omit_signing_certificate;
+            s.signing_certificate_v1 = t.signing_certificate_v1;
             if t.wrong_tsa_name {
                 s.tsa_name_override = Some(x509::name("evil.test", "evil-tsa"));
             }
             if t.wrong_signing_certificate_hash {
-                s.signing_certificate_hash_override = Some(sha256(&tsa.root_cert).to_vec());
+                s.signing_certificate_hash_override = Some(if t.signing_certificate_v1 {
+                    keys::sha1(&tsa.root_cert)
+                } else {
+                    sha256(&tsa.root_cert).to_vec()
+                });
             }
             stamps.push(json!({"signedTimestamp": b64(&tsa::response(&tsa.signer(), &s))}));
         }

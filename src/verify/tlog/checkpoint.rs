@@ -31,11 +31,6 @@ use crate::verify::crypto::{self, KeyKind, PublicKey, RsaPadding};
 /// The signature line prefix: em dash (U+2014) and a space.
 const SIG_PREFIX: &str = "\u{2014} ";
 
-/// The DER SPKI prefix of every Ed25519 public key (RFC 8410 §4); the 32-byte key follows.
-const ED25519_SPKI_PREFIX: [u8; 12] = [
-    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
-];
-
 /// Why a checkpoint was refused.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub(crate) enum CheckpointError {
@@ -249,14 +244,16 @@ fn parse_signatures(block: &str) -> Result<Vec<SigLine<'_>>, CheckpointError> {
     Ok(out)
 }
 
-/// The 32-byte Ed25519 key inside its DER SPKI.
+/// The 32-byte Ed25519 key of a log key.
+///
+/// RFC 8410 §4: for Ed25519 "the public key is ... the subjectPublicKey BIT STRING" of 32
+/// octets; signed-note key IDs hash exactly those 32 bytes.
 fn ed25519_raw(key: &PublicKey) -> Result<&[u8; 32], CheckpointError> {
-    key.spki_der()
-        .strip_prefix(&ED25519_SPKI_PREFIX[..])
-        .and_then(|k| <&[u8; 32]>::try_from(k).ok())
-        .ok_or(CheckpointError::Malformed(
-            "log key is not a plain Ed25519 SPKI",
-        ))
+    if key.kind() != KeyKind::Ed25519 {
+        return Err(CheckpointError::Malformed("log key is not an Ed25519 key"));
+    }
+    <&[u8; 32]>::try_from(key.raw_key())
+        .map_err(|_| CheckpointError::Malformed("log key is not a 32-byte Ed25519 public key"))
 }
 
 /// signed-note "Ed25519 signatures": "key ID = SHA-256(key name || 0x0A || 0x01 || 32-byte
@@ -308,6 +305,11 @@ pub(crate) mod tests {
     use aws_lc_rs::signature::{
         EcdsaKeyPair, Ed25519KeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING,
     };
+
+    /// The DER SPKI header of every Ed25519 public key (RFC 8410 §4); the 32-byte key follows.
+    const ED25519_SPKI_PREFIX: [u8; 12] = [
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
 
     pub(crate) struct EdLog {
         pub kp: Ed25519KeyPair,
@@ -447,6 +449,31 @@ pub(crate) mod tests {
         assert_eq!(
             code(verify(&text, &log.log_key())),
             "checkpoint-no-valid-signature"
+        );
+    }
+
+    #[test]
+    fn ed25519_key_id_is_computed_over_the_raw_key_not_the_spki() {
+        let log = ed_log("log.example/v2");
+        let raw = ed25519_raw(&log.key).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&raw[..], log.kp.public_key().as_ref());
+        assert_eq!(ed25519_key_id(&log.name, raw), log.key_id);
+    }
+
+    #[test]
+    fn ecdsa_log_key_is_not_read_as_an_ed25519_key() {
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let kp = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut spki =
+            hex::decode("3059301306072a8648ce3d020106082a8648ce3d030107034200").unwrap_or_default();
+        spki.extend_from_slice(kp.public_key().as_ref());
+        let key = PublicKey::from_spki_der(&spki).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            ed25519_raw(&key).map_err(|e| e.code()),
+            Err("checkpoint-malformed")
         );
     }
 

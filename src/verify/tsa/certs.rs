@@ -14,7 +14,7 @@ use crate::time::{self, Timestamp};
 use crate::verify::crypto::{KeyKind, PublicKey};
 
 use super::cms::{signature_algorithm, SigAlg, SigFamily};
-use super::der::{self, Reader};
+use crate::der::{self, Reader};
 
 /// Extensions this verifier understands well enough to accept when marked critical
 /// (basicConstraints, keyUsage, extKeyUsage, subjectAltName, subjectKeyIdentifier,

@@ -9,8 +9,8 @@ use crate::limits;
 use crate::time::Timestamp;
 use crate::verify::crypto::RsaPadding;
 
-use super::der::{self, ctx_cons, ctx_prim, err, oid_string, DerError, Reader, Tlv};
 use super::TsaError;
+use crate::der::{self, ctx_cons, ctx_prim, invalid, oid_string, DerError, Reader, Tlv};
 
 impl From<DerError> for TsaError {
     fn from(e: DerError) -> Self {
@@ -30,6 +30,10 @@ pub(crate) const OID_TST_INFO: &[u8] = &[
 const OID_ATTR_CONTENT_TYPE: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x03];
 /// id-messageDigest 1.2.840.113549.1.9.4
 const OID_ATTR_MESSAGE_DIGEST: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x04];
+/// id-aa-signingCertificate 1.2.840.113549.1.9.16.2.12 (RFC 2634 §5.4)
+const OID_ATTR_SIGNING_CERT: &[u8] = &[
+    0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x02, 0x0C,
+];
 /// id-aa-signingCertificateV2 1.2.840.113549.1.9.16.2.47
 const OID_ATTR_SIGNING_CERT_V2: &[u8] = &[
     0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x02, 0x2F,
@@ -79,8 +83,15 @@ pub(crate) struct SigAlg {
 /// The first ESSCertIDv2 of the signingCertificateV2 attribute (RFC 5035 §5.4.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct EssCertIdV2<'a> {
-    /// `None` when the hash algorithm is one this build cannot compute.
-    pub hash: Option<HashAlgorithm>,
+    /// The hash the certificate identifier uses (one this build computes; others are refused).
+    pub hash: HashAlgorithm,
+    pub cert_hash: &'a [u8],
+}
+
+/// The first ESSCertID of the signingCertificate attribute (RFC 2634 §5.4.1): always SHA-1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EssCertIdV1<'a> {
+    /// 20 bytes: SHA-1 of the whole DER certificate.
     pub cert_hash: &'a [u8],
 }
 
@@ -91,6 +102,9 @@ pub(crate) struct SignerInfo<'a> {
     /// The whole `[0] IMPLICIT SignedAttributes` encoding, tag included.
     pub signed_attrs: &'a [u8],
     pub message_digest: &'a [u8],
+    /// The ESS signing-certificate attributes; RFC 3161 §2.4.1 requires at least one (checked
+    /// by the caller, which names the signer in the refusal).
+    pub signing_cert_v1: Option<EssCertIdV1<'a>>,
     pub signing_cert_v2: Option<EssCertIdV2<'a>>,
     pub sig_alg: SigAlg,
     pub signature: &'a [u8],
@@ -144,7 +158,7 @@ pub(crate) fn parse_response(der: &[u8]) -> Result<Response<'_>, TsaError> {
     //                                   timeStampToken TimeStampToken OPTIONAL }
     let outer = der::single(der, "TimeStampResp")?;
     if outer.tag != der::SEQUENCE {
-        return Err(err("TimeStampResp", "not a SEQUENCE").into());
+        return Err(invalid("TimeStampResp", "not a SEQUENCE").into());
     }
     let mut resp = outer.reader("TimeStampResp");
     let mut status_info = resp.sequence("PKIStatusInfo")?;
@@ -184,20 +198,20 @@ pub(crate) fn parse_response(der: &[u8]) -> Result<Response<'_>, TsaError> {
     // RFC 3161 §2.4.2: TimeStampToken ::= ContentInfo, contentType id-signedData (RFC 5652 §3).
     let mut ci = token.reader("ContentInfo");
     if ci.oid("ContentInfo.contentType")? != OID_SIGNED_DATA {
-        return Err(err("ContentInfo.contentType", "not id-signedData").into());
+        return Err(invalid("ContentInfo.contentType", "not id-signedData").into());
     }
     let content = ci.expect(ctx_cons(0), "ContentInfo.content")?;
     ci.finish("ContentInfo")?;
     let sd_tlv = der::single(content.value, "SignedData")?;
     if sd_tlv.tag != der::SEQUENCE {
-        return Err(err("SignedData", "not a SEQUENCE").into());
+        return Err(invalid("SignedData", "not a SEQUENCE").into());
     }
     let mut sd = sd_tlv.reader("SignedData");
 
     // RFC 5652 §5.1: "IF ... eContentType is other than id-data THEN version MUST be 3"
     // (4 and 5 need attribute or `other` certificates/CRLs, which a TSA never sends).
     if sd.small_uint("SignedData.version")? != 3 {
-        return Err(err("SignedData.version", "must be 3 for TSTInfo content").into());
+        return Err(invalid("SignedData.version", "must be 3 for TSTInfo content").into());
     }
     let digest_algorithms = sd.expect(der::SET, "SignedData.digestAlgorithms")?;
 
@@ -206,13 +220,13 @@ pub(crate) fn parse_response(der: &[u8]) -> Result<Response<'_>, TsaError> {
     let mut eci = sd.sequence("encapContentInfo")?;
     // RFC 3161 §2.4.2: "The content type ... MUST be id-ct-TSTInfo"; the TSTInfo is the eContent.
     if eci.oid("encapContentInfo.eContentType")? != OID_TST_INFO {
-        return Err(err("encapContentInfo.eContentType", "not id-ct-TSTInfo").into());
+        return Err(invalid("encapContentInfo.eContentType", "not id-ct-TSTInfo").into());
     }
     let econtent_wrap = eci.expect(ctx_cons(0), "encapContentInfo.eContent")?;
     eci.finish("encapContentInfo")?;
     let econtent_tlv = der::single(econtent_wrap.value, "encapContentInfo.eContent")?;
     if econtent_tlv.tag != der::OCTET_STRING {
-        return Err(err("encapContentInfo.eContent", "not a primitive OCTET STRING").into());
+        return Err(invalid("encapContentInfo.eContent", "not a primitive OCTET STRING").into());
     }
     let econtent = econtent_tlv.value;
 
@@ -240,7 +254,7 @@ pub(crate) fn parse_response(der: &[u8]) -> Result<Response<'_>, TsaError> {
     let mut si_reader = signer_infos.reader("SignedData.signerInfos");
     let si_tlv = si_reader.expect(der::SEQUENCE, "SignerInfo")?;
     if !si_reader.is_empty() {
-        return Err(err("SignedData.signerInfos", "more than one SignerInfo").into());
+        return Err(invalid("SignedData.signerInfos", "more than one SignerInfo").into());
     }
     let signer = parse_signer_info(si_tlv)?;
 
@@ -254,7 +268,7 @@ pub(crate) fn parse_response(der: &[u8]) -> Result<Response<'_>, TsaError> {
         }
     }
     if !listed {
-        return Err(err(
+        return Err(invalid(
             "SignedData.digestAlgorithms",
             "does not list the signer's digest algorithm",
         )
@@ -286,7 +300,7 @@ fn parse_signer_info(tlv: Tlv<'_>) -> Result<SignerInfo<'_>, TsaError> {
             // MUST be 1."
             if version != 1 {
                 return Err(
-                    err("SignerInfo.version", "must be 1 with issuerAndSerialNumber").into(),
+                    invalid("SignerInfo.version", "must be 1 with issuerAndSerialNumber").into(),
                 );
             }
             Sid::IssuerSerial { issuer, serial }
@@ -297,12 +311,12 @@ fn parse_signer_info(tlv: Tlv<'_>) -> Result<SignerInfo<'_>, TsaError> {
             // MUST be 3."
             if version != 3 {
                 return Err(
-                    err("SignerInfo.version", "must be 3 with subjectKeyIdentifier").into(),
+                    invalid("SignerInfo.version", "must be 3 with subjectKeyIdentifier").into(),
                 );
             }
             Sid::SubjectKeyId(ski)
         }
-        _ => return Err(err("SignerInfo.sid", "unexpected tag").into()),
+        _ => return Err(invalid("SignerInfo.sid", "unexpected tag").into()),
     };
     let digest_tlv = r.expect(der::SEQUENCE, "SignerInfo.digestAlgorithm")?;
     let digest = digest_algorithm(digest_tlv)?;
@@ -326,10 +340,11 @@ fn parse_signer_info(tlv: Tlv<'_>) -> Result<SignerInfo<'_>, TsaError> {
 
     let mut content_type = None;
     let mut message_digest = None;
+    let mut signing_cert_v1 = None;
     let mut signing_cert_v2 = None;
     let mut attrs = signed_attrs.reader("SignerInfo.signedAttrs");
     if attrs.is_empty() {
-        return Err(err("SignerInfo.signedAttrs", "empty").into());
+        return Err(invalid("SignerInfo.signedAttrs", "empty").into());
     }
     while !attrs.is_empty() {
         // RFC 5652 §5.3: Attribute ::= SEQUENCE { attrType OBJECT IDENTIFIER,
@@ -348,30 +363,42 @@ fn parse_signer_info(tlv: Tlv<'_>) -> Result<SignerInfo<'_>, TsaError> {
                 &mut message_digest
             };
             if slot.replace(v).is_some() {
-                return Err(err("SignerInfo.signedAttrs", "attribute appears twice").into());
+                return Err(invalid("SignerInfo.signedAttrs", "attribute appears twice").into());
             }
         } else if ty == OID_ATTR_SIGNING_CERT_V2 {
             if signing_cert_v2.is_some() {
-                return Err(err("SignerInfo.signedAttrs", "attribute appears twice").into());
+                return Err(invalid("SignerInfo.signedAttrs", "attribute appears twice").into());
             }
             signing_cert_v2 = Some(parse_signing_cert_v2(values.value)?);
+        } else if ty == OID_ATTR_SIGNING_CERT {
+            if signing_cert_v1.is_some() {
+                return Err(invalid("SignerInfo.signedAttrs", "attribute appears twice").into());
+            }
+            signing_cert_v1 = Some(parse_signing_cert_v1(values.value)?);
         }
     }
     // RFC 5652 §5.3: signedAttrs "MUST contain, at a minimum, ... content-type ... [and]
     // message-digest"; RFC 5652 §11.1: content-type must equal the eContentType.
-    let ct = content_type.ok_or(err("SignerInfo.signedAttrs", "no content-type attribute"))?;
+    let ct = content_type.ok_or(invalid(
+        "SignerInfo.signedAttrs",
+        "no content-type attribute",
+    ))?;
     if ct.tag != der::OID || ct.value != OID_TST_INFO {
-        return Err(err("content-type attribute", "is not id-ct-TSTInfo").into());
+        return Err(invalid("content-type attribute", "is not id-ct-TSTInfo").into());
     }
-    let md = message_digest.ok_or(err("SignerInfo.signedAttrs", "no message-digest attribute"))?;
+    let md = message_digest.ok_or(invalid(
+        "SignerInfo.signedAttrs",
+        "no message-digest attribute",
+    ))?;
     if md.tag != der::OCTET_STRING {
-        return Err(err("message-digest attribute", "not an OCTET STRING").into());
+        return Err(invalid("message-digest attribute", "not an OCTET STRING").into());
     }
     Ok(SignerInfo {
         sid,
         digest,
         signed_attrs: signed_attrs.raw,
         message_digest: md.value,
+        signing_cert_v1,
         signing_cert_v2,
         sig_alg,
         signature,
@@ -382,7 +409,7 @@ fn parse_signer_info(tlv: Tlv<'_>) -> Result<SignerInfo<'_>, TsaError> {
 fn parse_signing_cert_v2(values: &[u8]) -> Result<EssCertIdV2<'_>, TsaError> {
     let v = der::single(values, "signingCertificateV2")?;
     if v.tag != der::SEQUENCE {
-        return Err(err("signingCertificateV2", "not a SEQUENCE").into());
+        return Err(invalid("signingCertificateV2", "not a SEQUENCE").into());
     }
     let mut r = v.reader("signingCertificateV2");
     let mut certs = r.sequence("signingCertificateV2.certs")?;
@@ -393,9 +420,17 @@ fn parse_signing_cert_v2(values: &[u8]) -> Result<EssCertIdV2<'_>, TsaError> {
     let mut first = certs.sequence("ESSCertIDv2")?;
     // ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT {id-sha256},
     //                            certHash OCTET STRING, issuerSerial IssuerSerial OPTIONAL }
+    // A hash this build cannot compute would leave the signer unbound to its certificate, so it
+    // is refused rather than skipped.
     let hash = match first.optional(der::SEQUENCE, "ESSCertIDv2.hashAlgorithm")? {
-        None => Some(HashAlgorithm::Sha256),
-        Some(a) => digest_algorithm(a).ok(),
+        None => HashAlgorithm::Sha256,
+        Some(a) => digest_algorithm(a).map_err(|e| match e {
+            TsaError::UnsupportedAlgorithm { oid, .. } => TsaError::UnsupportedAlgorithm {
+                field: "signingCertificateV2 ESSCertIDv2.hashAlgorithm",
+                oid,
+            },
+            other => other,
+        })?,
     };
     let cert_hash = first.octet_string("ESSCertIDv2.certHash")?;
     let _issuer_serial = first.optional(der::SEQUENCE, "ESSCertIDv2.issuerSerial")?;
@@ -403,15 +438,37 @@ fn parse_signing_cert_v2(values: &[u8]) -> Result<EssCertIdV2<'_>, TsaError> {
     Ok(EssCertIdV2 { hash, cert_hash })
 }
 
+/// SigningCertificate ::= SEQUENCE { certs SEQUENCE OF ESSCertID,
+///                                   policies SEQUENCE OF PolicyInformation OPTIONAL }
+fn parse_signing_cert_v1(values: &[u8]) -> Result<EssCertIdV1<'_>, TsaError> {
+    let v = der::single_tagged(values, der::SEQUENCE, "signingCertificate")?;
+    let mut r = v.reader("signingCertificate");
+    let mut certs = r.sequence("signingCertificate.certs")?;
+    let _policies = r.optional(der::SEQUENCE, "signingCertificate.policies")?;
+    r.finish("signingCertificate")?;
+    // RFC 2634 §5.4: "The first certificate identified in the sequence of certificate
+    // identifiers MUST be the certificate used to verify the signature."
+    let mut first = certs.sequence("ESSCertID")?;
+    // ESSCertID ::= SEQUENCE { certHash Hash, issuerSerial IssuerSerial OPTIONAL }
+    // Hash ::= OCTET STRING -- SHA1 hash of entire certificate
+    let cert_hash = first.octet_string("ESSCertID.certHash")?;
+    let _issuer_serial = first.optional(der::SEQUENCE, "ESSCertID.issuerSerial")?;
+    first.finish("ESSCertID")?;
+    if cert_hash.len() != 20 {
+        return Err(invalid("ESSCertID.certHash", "not a 20-byte SHA-1 hash").into());
+    }
+    Ok(EssCertIdV1 { cert_hash })
+}
+
 fn parse_tst_info(econtent: &[u8]) -> Result<TstInfo<'_>, TsaError> {
     let tlv = der::single(econtent, "TSTInfo")?;
     if tlv.tag != der::SEQUENCE {
-        return Err(err("TSTInfo", "not a SEQUENCE").into());
+        return Err(invalid("TSTInfo", "not a SEQUENCE").into());
     }
     let mut r = tlv.reader("TSTInfo");
     // RFC 3161 §2.4.2: version INTEGER { v1(1) }
     if r.small_uint("TSTInfo.version")? != 1 {
-        return Err(err("TSTInfo.version", "must be 1").into());
+        return Err(invalid("TSTInfo.version", "must be 1").into());
     }
     let policy = r.oid("TSTInfo.policy")?;
     // MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, hashedMessage OCTET STRING }
@@ -428,7 +485,7 @@ fn parse_tst_info(econtent: &[u8]) -> Result<TstInfo<'_>, TsaError> {
     mi.finish("TSTInfo.messageImprint")?;
     // RFC 3161 §2.4.1: "The hash length MUST correspond to the hash algorithm."
     if imprint.len() != imprint_alg.len() {
-        return Err(err(
+        return Err(invalid(
             "messageImprint.hashedMessage",
             "length does not match its algorithm",
         )
@@ -457,7 +514,7 @@ fn parse_tst_info(econtent: &[u8]) -> Result<TstInfo<'_>, TsaError> {
                 // RFC 5280 §4.2.1.6: directoryName [4] Name
                 let name = der::single(gn.value, "TSTInfo.tsa.directoryName")?;
                 if name.tag != der::SEQUENCE {
-                    return Err(err("TSTInfo.tsa.directoryName", "not a Name").into());
+                    return Err(invalid("TSTInfo.tsa.directoryName", "not a Name").into());
                 }
                 TsaName::Directory(name.raw)
             } else {
@@ -511,7 +568,7 @@ fn accuracy(tlv: Tlv<'_>) -> Result<u64, TsaError> {
         let s = r.small_uint("accuracy.seconds")?;
         total = s
             .checked_mul(1_000_000)
-            .ok_or(err("accuracy.seconds", "too large"))?;
+            .ok_or(invalid("accuracy.seconds", "too large"))?;
     }
     for (tag, scale, what) in [
         (ctx_prim(0), 1000u64, "accuracy.millis"),
@@ -519,11 +576,13 @@ fn accuracy(tlv: Tlv<'_>) -> Result<u64, TsaError> {
     ] {
         if let Some(t) = r.optional(tag, what)? {
             der::check_integer(t.value, what)?;
-            let v = der::uint_value(t.value).ok_or(err(what, "negative"))?;
+            let v = der::uint_value(t.value).ok_or(invalid(what, "negative"))?;
             if !(1..=999).contains(&v) {
-                return Err(err(what, "outside 1..999").into());
+                return Err(invalid(what, "outside 1..999").into());
             }
-            total = total.checked_add(v * scale).ok_or(err(what, "too large"))?;
+            total = total
+                .checked_add(v * scale)
+                .ok_or(invalid(what, "too large"))?;
         }
     }
     r.finish("TSTInfo.accuracy")?;
@@ -535,7 +594,7 @@ fn accuracy(tlv: Tlv<'_>) -> Result<u64, TsaError> {
 /// omitted if ... zero").
 pub(crate) fn generalized_time(v: &[u8]) -> Result<Timestamp, TsaError> {
     const WHAT: &str = "TSTInfo.genTime";
-    let bad = || TsaError::from(err(WHAT, "not a DER GeneralizedTime"));
+    let bad = || TsaError::from(invalid(WHAT, "not a DER GeneralizedTime"));
     let (body, last) = v
         .split_at_checked(v.len().saturating_sub(1))
         .ok_or_else(bad)?;

@@ -1,6 +1,6 @@
 //! RFC 3161 signed timestamps checked against the trusted root's timestamp authorities.
 //!
-//! Owns: TimeStampResp / CMS SignedData parsing (capped, in `der` and `cms`), the TSA
+//! Owns: TimeStampResp / CMS SignedData parsing (capped, in `cms` over [`crate::der`]), the TSA
 //! certificate facts (`certs`), and the verification of one timestamp over the bytes it claims
 //! to cover, at its own genTime. Must not touch: files, the clock, policy (how many verified
 //! timestamps a bundle needs is the caller's rule), Fulcio leaf validity.
@@ -12,11 +12,11 @@
 
 mod certs;
 mod cms;
-mod der;
 
 use std::sync::OnceLock;
 
 use crate::bundle::HashAlgorithm;
+use crate::der;
 use crate::time::{Timestamp, Window};
 use crate::trust::TrustedRoot;
 use crate::verify::crypto;
@@ -71,8 +71,17 @@ pub enum TsaError {
     },
     #[error("message-digest attribute signed by {signer} does not match the TSTInfo it carries")]
     ContentDigestMismatch { signer: String },
-    #[error("signingCertificateV2 attribute does not name the signing certificate '{subject}'")]
-    SigningCertificateMismatch { subject: String },
+    #[error("{attribute} attribute does not name the signing certificate '{subject}'")]
+    SigningCertificateMismatch {
+        /// `signingCertificate` (RFC 2634) or `signingCertificateV2` (RFC 5035).
+        attribute: &'static str,
+        subject: String,
+    },
+    #[error(
+        "timestamp signed by {signer} carries neither a signingCertificate nor a \
+         signingCertificateV2 attribute naming its signing certificate"
+    )]
+    SigningCertificateMissing { signer: String },
     #[error("TSTInfo names TSA '{named}' but '{subject}' signed it")]
     TsaNameMismatch { named: String, subject: String },
     #[error(
@@ -113,6 +122,7 @@ impl TsaError {
                 "timestamp-invalid-signature"
             }
             Self::SigningCertificateMismatch { .. } => "timestamp-signing-certificate-mismatch",
+            Self::SigningCertificateMissing { .. } => "timestamp-signing-certificate-missing",
             Self::TsaNameMismatch { .. } => "timestamp-tsa-name-mismatch",
             Self::OutsideTsaValidity { .. } => "timestamp-outside-tsa-validity",
             Self::OutsideTsaCertValidity { .. } => "timestamp-outside-tsa-cert-validity",
@@ -281,6 +291,17 @@ impl TsaVerifier {
             });
         }
 
+        // RFC 3161 §2.4.1: "The certificate identifier (ESSCertID) of the TSA certificate MUST
+        // be included as a signerInfo attribute inside a SigningCertificate attribute." RFC 5816
+        // §2.2.1 (updating RFC 3161) lets an ESSCertIDv2 in a SigningCertificateV2 attribute
+        // (RFC 5035) take its place. Without either, nothing binds the signature to one
+        // certificate, so a token could be re-attributed to another certificate of the same key.
+        if resp.signer.signing_cert_v1.is_none() && resp.signer.signing_cert_v2.is_none() {
+            return Err(TsaError::SigningCertificateMissing {
+                signer: describe_sid(&resp),
+            });
+        }
+
         // RFC 5652 §5.4: "the DER encoding of the SignedAttrs value ... with an EXPLICIT SET OF
         // tag" is what the signature covers, not the [0] IMPLICIT encoding in the SignerInfo.
         let mut signed_attrs = resp.signer.signed_attrs.to_vec();
@@ -438,16 +459,23 @@ impl TsaVerifier {
             },
         )?;
 
-        // RFC 5035 §5.4.1.1 (signingCertificateV2): "The first certificate identified in the
-        // sequence of certificate identifiers MUST be the certificate used to verify the
-        // signature." Checked when its hash algorithm is one we compute.
+        // RFC 5035 §5.4.1.1 (signingCertificateV2) and RFC 2634 §5.4 (signingCertificate): "The
+        // first certificate identified in the sequence of certificate identifiers MUST be the
+        // certificate used to verify the signature." Every attribute present is checked (the
+        // parser refused a v2 hash algorithm it cannot compute; v1 is SHA-1 by definition).
+        let mismatch = |attribute| TsaError::SigningCertificateMismatch {
+            attribute,
+            subject: cert.subject_display.clone(),
+        };
         if let Some(ess) = si.signing_cert_v2 {
-            if let Some(h) = ess.hash {
-                if !crypto::ct_eq(&crypto::hash(h, &cert.der), ess.cert_hash) {
-                    return Err(TsaError::SigningCertificateMismatch {
-                        subject: cert.subject_display.clone(),
-                    });
-                }
+            if !crypto::ct_eq(&crypto::hash(ess.hash, &cert.der), ess.cert_hash) {
+                return Err(mismatch("signingCertificateV2"));
+            }
+        }
+        if let Some(ess) = si.signing_cert_v1 {
+            let sha1 = crypto::sha1_of_certificate_for_ess_cert_id(&cert.der);
+            if !crypto::ct_eq(&sha1, ess.cert_hash) {
+                return Err(mismatch("signingCertificate"));
             }
         }
 

@@ -153,6 +153,46 @@ fn untrusted_tsa_with_embedded_certificate_is_refused() {
 }
 
 #[test]
+fn real_signing_certificate_v1_names_its_signer_by_sha1() {
+    // FreeTSA writes the RFC 2634 signingCertificate attribute (SHA-1 ESSCertID), not the v2
+    // one. Trusting its own embedded chain (for this test only) shows the v1 check accepts a
+    // real token, and that a trusted root naming another certificate for the same key would not.
+    let case = "rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail";
+    let (ts, signed) = case_timestamp(case);
+    let resp = cms::parse_response(&ts).unwrap_or_else(|e| panic!("{e}"));
+    assert!(resp.signer.signing_cert_v2.is_none());
+    let v1 = resp
+        .signer
+        .signing_cert_v1
+        .unwrap_or_else(|| panic!("no signingCertificate attribute"));
+    let signer = resp
+        .certificates
+        .iter()
+        .find(|c| crypto::sha1_of_certificate_for_ess_cert_id(c)[..] == *v1.cert_hash)
+        .unwrap_or_else(|| panic!("no embedded certificate has the ESSCertID's SHA-1"));
+    let mut chain = vec![signer.to_vec()];
+    chain.extend(
+        resp.certificates
+            .iter()
+            .filter(|c| **c != *signer)
+            .map(|c| c.to_vec()),
+    );
+    let mut root = production_root();
+    root.timestamp_authorities = vec![CertificateAuthority {
+        organization: "Free TSA".into(),
+        common_name: "www.freetsa.org".into(),
+        uri: "https://freetsa.org".into(),
+        cert_chain: chain,
+        valid_for: Window {
+            start: time("2016-01-01T00:00:00Z"),
+            end: None,
+        },
+    }];
+    let v = verify_timestamp(&ts, &signed, &root).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v.time, time("2025-08-06T19:38:49Z"));
+}
+
+#[test]
 fn untrusted_tsa_without_embedded_certificate_is_refused() {
     assert_code(
         "rekor2-timestamp-untrusted-tsa-without-embedded-cert_fail",
@@ -575,6 +615,9 @@ mod synthetic {
     const SIGNED_DATA: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02];
     const CONTENT_TYPE: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x03];
     const MESSAGE_DIGEST: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x04];
+    const SIGNING_CERT: &[u8] = &[
+        0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x02, 0x0C,
+    ];
     const SIGNING_CERT_V2: &[u8] = &[
         0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x02, 0x2F,
     ];
@@ -683,6 +726,17 @@ mod synthetic {
         }
     }
 
+    /// The ESS signing-certificate attributes a synthetic token carries.
+    #[derive(Clone, Copy)]
+    enum Ess {
+        None,
+        /// signingCertificate (RFC 2634), SHA-1.
+        V1,
+        /// signingCertificateV2 (RFC 5035), what the Sigstore TSAs write.
+        V2,
+        Both,
+    }
+
     /// What to put in a synthetic token; `Token::new` gives a well-formed one.
     struct Token<'a> {
         signed_bytes: &'a [u8],
@@ -694,6 +748,12 @@ mod synthetic {
         by_ski: bool,
         tsa_name: Option<Vec<u8>>,
         ess_hash: Option<Vec<u8>>,
+        /// The ESSCertID (v1) hash to write instead of SHA-1 of `named`.
+        ess_v1_hash: Option<Vec<u8>>,
+        /// Which ESS signing-certificate attributes to write.
+        ess: Ess,
+        /// A hashAlgorithm to write in the ESSCertIDv2 (default: omitted, i.e. SHA-256).
+        ess_v2_alg: Option<Vec<u8>>,
         sig_alg: &'a [u8],
         /// A whole signatureAlgorithm AlgorithmIdentifier, replacing `sig_alg`.
         sig_alg_der: Option<Vec<u8>>,
@@ -714,6 +774,9 @@ mod synthetic {
                 by_ski: false,
                 tsa_name: None,
                 ess_hash: None,
+                ess_v1_hash: None,
+                ess: Ess::V2,
+                ess_v2_alg: None,
                 sig_alg: ECDSA_SHA256,
                 sig_alg_der: None,
                 pss: false,
@@ -747,7 +810,19 @@ mod synthetic {
                 .ess_hash
                 .clone()
                 .unwrap_or_else(|| crypto::sha256(self.named).to_vec());
-            let attrs: Vec<u8> = [
+            let ess_v1 = self.ess_v1_hash.clone().unwrap_or_else(|| {
+                crypto::sha1_of_certificate_for_ess_cert_id(self.named).to_vec()
+            });
+            let alg = self.ess_v2_alg.clone().unwrap_or_default();
+            let v2 = seq(&[
+                &oid(SIGNING_CERT_V2),
+                &tlv(0x31, &[&seq(&[&seq(&[&seq(&[&alg, &octets(&ess)])])])]),
+            ]);
+            let v1 = seq(&[
+                &oid(SIGNING_CERT),
+                &tlv(0x31, &[&seq(&[&seq(&[&seq(&[&octets(&ess_v1)])])])]),
+            ]);
+            let mut attrs: Vec<u8> = [
                 seq(&[
                     &oid(CONTENT_TYPE),
                     &tlv(0x31, &[&oid(super::cms::OID_TST_INFO)]),
@@ -756,12 +831,17 @@ mod synthetic {
                     &oid(MESSAGE_DIGEST),
                     &tlv(0x31, &[&octets(&crypto::sha256(&tst))]),
                 ]),
-                seq(&[
-                    &oid(SIGNING_CERT_V2),
-                    &tlv(0x31, &[&seq(&[&seq(&[&seq(&[&octets(&ess)])])])]),
-                ]),
             ]
             .concat();
+            match self.ess {
+                Ess::None => {}
+                Ess::V1 => attrs.extend(v1),
+                Ess::V2 => attrs.extend(v2),
+                Ess::Both => {
+                    attrs.extend(v1);
+                    attrs.extend(v2);
+                }
+            }
             let to_sign = tlv(0x31, &[&attrs]);
             let signature = if self.pss {
                 use aws_lc_rs::signature::{RsaKeyPair, RSA_PSS_SHA256};
@@ -925,6 +1005,97 @@ mod synthetic {
         assert_eq!(
             code(verify_timestamp(&t.build(), b"sig", &root)),
             "timestamp-signing-certificate-mismatch"
+        );
+    }
+
+    #[test]
+    fn timestamp_without_a_signing_certificate_attribute_is_refused() {
+        // RFC 3161 §2.4.1: without an ESSCertID the signature is bound to a key, not to the
+        // certificate the trusted root lists.
+        let ca = make_ca("Test CA");
+        let l = leaf(&ca, "Test TSA");
+        let root = root_of(vec![vec![l.der.clone(), ca.der.clone()]]);
+        let mut t = Token::new(b"sig", &l.der, &l.key);
+        t.ess = Ess::None;
+        let e = verify_timestamp(&t.build(), b"sig", &root).err();
+        assert_eq!(
+            e.as_ref().map(TsaError::code),
+            Some("timestamp-signing-certificate-missing")
+        );
+        // The refusal names the signer the SignerInfo claims (issuer and serial).
+        assert!(e.is_some_and(|e| e
+            .to_string()
+            .contains("issuer 'O=airlock.test, CN=Test CA'")));
+    }
+
+    #[test]
+    fn signing_certificate_v1_is_checked_with_sha1() {
+        let ca = make_ca("Test CA");
+        let l = leaf(&ca, "Test TSA");
+        let root = root_of(vec![vec![l.der.clone(), ca.der.clone()]]);
+        let mut t = Token::new(b"sig", &l.der, &l.key);
+        t.ess = Ess::V1;
+        assert_eq!(code(verify_timestamp(&t.build(), b"sig", &root)), "ok");
+        // The CA's SHA-1 in the v1 identifier names another certificate.
+        t.ess_v1_hash = Some(crypto::sha1_of_certificate_for_ess_cert_id(&ca.der).to_vec());
+        assert_eq!(
+            code(verify_timestamp(&t.build(), b"sig", &root)),
+            "timestamp-signing-certificate-mismatch"
+        );
+        // A v1 identifier that is not a SHA-1 hash at all is malformed.
+        t.ess_v1_hash = Some(crypto::sha256(&l.der).to_vec());
+        assert_eq!(
+            code(verify_timestamp(&t.build(), b"sig", &root)),
+            "timestamp-malformed"
+        );
+    }
+
+    #[test]
+    fn both_signing_certificate_attributes_must_name_the_signer() {
+        let ca = make_ca("Test CA");
+        let l = leaf(&ca, "Test TSA");
+        let root = root_of(vec![vec![l.der.clone(), ca.der.clone()]]);
+        let mut t = Token::new(b"sig", &l.der, &l.key);
+        t.ess = Ess::Both;
+        assert_eq!(code(verify_timestamp(&t.build(), b"sig", &root)), "ok");
+        // A correct v1 cannot vouch for a v2 naming another certificate...
+        t.ess_hash = Some(crypto::sha256(&ca.der).to_vec());
+        assert!(matches!(
+            verify_timestamp(&t.build(), b"sig", &root),
+            Err(TsaError::SigningCertificateMismatch {
+                attribute: "signingCertificateV2",
+                ..
+            })
+        ));
+        // ...nor a correct v2 for a v1 naming another certificate.
+        t.ess_hash = None;
+        t.ess_v1_hash = Some(crypto::sha1_of_certificate_for_ess_cert_id(&ca.der).to_vec());
+        assert!(matches!(
+            verify_timestamp(&t.build(), b"sig", &root),
+            Err(TsaError::SigningCertificateMismatch {
+                attribute: "signingCertificate",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn signing_certificate_v2_with_an_unknown_hash_algorithm_is_refused_not_skipped() {
+        const SHA3_256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x08];
+        let ca = make_ca("Test CA");
+        let l = leaf(&ca, "Test TSA");
+        let root = root_of(vec![vec![l.der.clone(), ca.der.clone()]]);
+        let mut t = Token::new(b"sig", &l.der, &l.key);
+        // An explicit SHA-384 identifier verifies...
+        t.ess_v2_alg = Some(seq(&[&oid(SHA384)]));
+        t.ess_hash = Some(crypto::hash(HashAlgorithm::Sha384, &l.der));
+        assert_eq!(code(verify_timestamp(&t.build(), b"sig", &root)), "ok");
+        // ...one this build cannot compute is refused, even next to a correct v1.
+        t.ess_v2_alg = Some(seq(&[&oid(SHA3_256)]));
+        t.ess = Ess::Both;
+        assert_eq!(
+            code(verify_timestamp(&t.build(), b"sig", &root)),
+            "timestamp-unsupported-algorithm"
         );
     }
 

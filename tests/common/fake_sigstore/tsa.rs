@@ -2,13 +2,14 @@
 //! the way Sigstore's timestamp-authority writes them, with knobs to break each part.
 
 use super::der;
-use super::keys::{sha256, Signer};
+use super::keys::{sha1, sha256, Signer};
 
 pub const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
 pub const OID_TST_INFO: &str = "1.2.840.113549.1.9.16.1.4";
 pub const OID_CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
 pub const OID_MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
 pub const OID_SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
+pub const OID_SIGNING_CERT: &str = "1.2.840.113549.1.9.16.2.12";
 pub const OID_SIGNING_CERT_V2: &str = "1.2.840.113549.1.9.16.2.47";
 pub const OID_SHA256: &str = "2.16.840.1.101.3.4.2.1";
 pub const OID_SHA384: &str = "2.16.840.1.101.3.4.2.2";
@@ -40,9 +41,12 @@ pub struct StampSpec {
     pub corrupt_signature: bool,
     /// PKIStatus (0 = granted).
     pub status: u64,
-    /// Leave out the signing-certificate-v2 attribute.
+    /// Leave out the signing-certificate attribute (v1 or v2).
     pub omit_signing_certificate: bool,
-    /// Make the ESSCertIDv2 hash name a different certificate.
+    /// Write the RFC 2634 signingCertificate (SHA-1 ESSCertID, as FreeTSA does) instead of the
+    /// RFC 5035 signingCertificateV2 the Sigstore TSAs write.
+    pub signing_certificate_v1: bool,
+    /// Make the ESSCertID(v2) hash name a different certificate.
     pub signing_certificate_hash_override: Option<Vec<u8>>,
     /// Name this (DER Name) in TSTInfo.tsa instead of the signer's subject.
     pub tsa_name_override: Option<Vec<u8>>,
@@ -60,6 +64,7 @@ impl StampSpec {
             corrupt_signature: false,
             status: 0,
             omit_signing_certificate: false,
+            signing_certificate_v1: false,
             signing_certificate_hash_override: None,
             tsa_name_override: None,
         }
@@ -105,7 +110,13 @@ pub fn response(signer: &TsaSigner<'_>, spec: &StampSpec) -> Vec<u8> {
     let cert_hash = spec
         .signing_certificate_hash_override
         .clone()
-        .unwrap_or_else(|| sha256(signer.cert).to_vec());
+        .unwrap_or_else(|| {
+            if spec.signing_certificate_v1 {
+                sha1(signer.cert)
+            } else {
+                sha256(signer.cert).to_vec()
+            }
+        });
     let mut attrs = vec![
         attr(OID_CONTENT_TYPE, der::oid(OID_TST_INFO)),
         attr(OID_SIGNING_TIME, der::utc_time(spec.gen_time)),
@@ -113,7 +124,8 @@ pub fn response(signer: &TsaSigner<'_>, spec: &StampSpec) -> Vec<u8> {
     ];
     if !spec.omit_signing_certificate {
         // RFC 5035: SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 }, hash alg defaults
-        // to SHA-256; IssuerSerial { issuer GeneralNames, serialNumber }.
+        // to SHA-256; IssuerSerial { issuer GeneralNames, serialNumber }. RFC 2634:
+        // SigningCertificate { certs SEQUENCE OF ESSCertID } has the same shape, SHA-1 only.
         let ess = der::seq(&[
             &der::octets(&cert_hash),
             &der::seq(&[
@@ -121,7 +133,12 @@ pub fn response(signer: &TsaSigner<'_>, spec: &StampSpec) -> Vec<u8> {
                 &der::uint(signer.cert_serial),
             ]),
         ]);
-        attrs.push(attr(OID_SIGNING_CERT_V2, der::seq(&[&der::seq(&[&ess])])));
+        let oid = if spec.signing_certificate_v1 {
+            OID_SIGNING_CERT
+        } else {
+            OID_SIGNING_CERT_V2
+        };
+        attrs.push(attr(oid, der::seq(&[&der::seq(&[&ess])])));
     }
     // RFC 5652 §5.4: the signature covers the DER of the attributes as a SET OF.
     let signed_attrs = der::set_of(&attrs);
