@@ -60,14 +60,14 @@ fn dsse_result_carries_statement_identity_times_and_trust_root() {
     assert_eq!(v["verifiedIdentity"]["subjectAlternativeName"], ID);
     assert_eq!(v["verifiedIdentity"]["issuer"], ISSUER);
     assert_eq!(v["verifiedTimestamps"][0]["type"], "Tlog");
-    let ext = &v["signature"]["certificate"]["fulcio_extensions"];
+    let ext = &v["signature"]["certificate"]["fulcioExtensions"];
     assert!(
         ext.as_object().is_some_and(|m| m.len() > 5),
         "extensions: {ext}"
     );
     // No --trusted-root: the factory trust root was installed through TUF and is named.
-    assert_eq!(v["trustRoot"]["tuf_verified"], true);
-    assert_eq!(v["trustRoot"]["tuf_root_version"], 15);
+    assert_eq!(v["trustRoot"]["tufVerified"], true);
+    assert_eq!(v["trustRoot"]["tufRootVersion"], 15);
 }
 
 #[test]
@@ -166,7 +166,7 @@ fn staging_bundle_needs_staging_root_and_is_named_so() {
         String::from_utf8_lossy(&out.stdout)
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["trustRoot"]["tuf_verified"], false);
+    assert_eq!(v["trustRoot"]["tufVerified"], false);
     assert!(v["trustRoot"]["source"]
         .as_str()
         .unwrap()

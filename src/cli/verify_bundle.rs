@@ -295,6 +295,20 @@ fn run_one(req: &Request<'_>, now: Timestamp) -> Result<VerifiedBundle, Failure>
         })
 }
 
+/// The trust root named in a result (camelCase like the rest of the result).
+fn root_json(r: &RootInfo) -> serde_json::Value {
+    json!({
+        "digest": r.digest,
+        "tufVerified": r.tuf_verified,
+        "tufRootVersion": r.tuf_root_version,
+        "source": r.source,
+        "acceptedAt": r.accepted_at,
+        "expires": r.expires,
+        "stale": r.stale,
+        "acceptedWithAt": r.at_override,
+    })
+}
+
 /// The JSON result, modelled on sigstore-go's VerificationResult.
 fn result_json(
     bundle: &Path,
@@ -342,7 +356,7 @@ fn result_json(
                 "verifiedIdentity": identity,
                 "transparencyLogEntries": v.tlog_entries,
                 "ignoredTimestamps": v.ignored_timestamps,
-                "trustRoot": root,
+                "trustRoot": root.map(root_json),
             })
         }
         Err(Failure::Rejected { code, message }) => json!({
@@ -351,7 +365,7 @@ fn result_json(
             "artifact": artifact,
             "reason": code,
             "message": message,
-            "trustRoot": root,
+            "trustRoot": root.map(root_json),
         }),
         Err(Failure::Usage { code, message }) => json!({
             "verified": false,
@@ -359,7 +373,7 @@ fn result_json(
             "artifact": artifact,
             "reason": code,
             "message": message,
-            "trustRoot": root,
+            "trustRoot": root.map(root_json),
         }),
     }
 }

@@ -141,6 +141,7 @@ impl San {
 
 /// What a leaf certificate says (read, not yet trusted).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CertificateSummary {
     /// Serial number, lowercase hex without leading zeros.
     pub serial: String,

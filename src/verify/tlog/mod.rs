@@ -180,6 +180,7 @@ pub enum ExpectedBody<'a> {
 
 /// A log entry whose evidence verified.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VerifiedEntry {
     pub log_index: u64,
     pub log_base_url: String,

@@ -146,6 +146,7 @@ impl TsaError {
 
 /// A timestamp that verified.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VerifiedTimestamp {
     /// TSTInfo.genTime, signed by a trusted TSA.
     pub time: Timestamp,
