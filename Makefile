@@ -21,18 +21,19 @@ run: build
 test:
 	$(CARGO) test --locked --all-targets
 
+# Criterion (benches/verify.rs), then whole commands and the peer (benches/commands.sh), one table.
 bench:
-	$(CARGO) bench --locked --bench verify
-	bash benches/commands.sh
+	start=$$(date +%s) && $(CARGO) bench --locked --bench verify && \
+		BENCH_START=$$start bash benches/commands.sh
 
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
-# Runs each fuzz target for a short while (needs `cargo install cargo-fuzz` and nightly-free
-# libFuzzer via cargo-fuzz's stable support; see fuzz/README.md).
+# Runs each fuzz target for FUZZ_SECONDS (default 60) on stable Rust (cargo-fuzz with `-s none`;
+# needs `cargo install cargo-fuzz --locked` once), seeding corpora from tests/data. See fuzz/README.md.
 fuzz:
-	cd fuzz && for t in $$($(CARGO) fuzz list); do $(CARGO) fuzz run $$t -- -max_total_time=30 || exit 1; done
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh
 
 fmt:
 	$(CARGO) fmt
