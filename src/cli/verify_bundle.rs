@@ -359,15 +359,7 @@ fn result_json(
                 "trustRoot": root.map(root_json),
             })
         }
-        Err(Failure::Rejected { code, message }) => json!({
-            "verified": false,
-            "bundle": bundle.display().to_string(),
-            "artifact": artifact,
-            "reason": code,
-            "message": message,
-            "trustRoot": root.map(root_json),
-        }),
-        Err(Failure::Usage { code, message }) => json!({
+        Err(Failure::Rejected { code, message } | Failure::Usage { code, message }) => json!({
             "verified": false,
             "bundle": bundle.display().to_string(),
             "artifact": artifact,
@@ -824,10 +816,7 @@ fn print_table(
             }
             Err(f) => {
                 refused += 1;
-                let (code, message) = match f {
-                    Failure::Rejected { code, message } => (*code, message.as_str()),
-                    Failure::Usage { code, message } => (*code, message.as_str()),
-                };
+                let (Failure::Rejected { code, message } | Failure::Usage { code, message }) = f;
                 let _ = writeln!(out, "{name:<w$}  REFUSED   {}{mark}", explain(code));
                 let _ = writeln!(out, "{:<w$}            [{code}] {message}", "");
             }
