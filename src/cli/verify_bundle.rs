@@ -784,11 +784,11 @@ fn print_table(
                 let (who, how) = match &v.signer {
                     VerifiedSigner::Certificate { identity, .. } => (
                         identity.subject_alternative_name.clone(),
-                        identity.issuer.clone(),
+                        format!("login via {}, ", identity.issuer),
                     ),
                     VerifiedSigner::Key { key_id } => (
                         format!("managed key sha256:{}", key_id.get(..16).unwrap_or(key_id)),
-                        "key".to_string(),
+                        String::new(),
                     ),
                 };
                 let when = v
@@ -804,7 +804,7 @@ fn print_table(
                 let _ = writeln!(out, "{name:<w$}  VERIFIED  {what} by {who}{mark}");
                 let _ = writeln!(
                     out,
-                    "{:<w$}            via {how}, logged {when}, {} log entr{}",
+                    "{:<w$}            {how}signed {when}, {} transparency-log entr{} verified",
                     "",
                     v.tlog_entries.len(),
                     if v.tlog_entries.len() == 1 {
