@@ -11,8 +11,8 @@
 //!
 //! Cost: one signature per bundle (the leaf's, usually P-384) plus one SCT signature. The
 //! signatures *between* trusted-root certificates (intermediate → root) are pure functions of
-//! trusted bytes, so a bounded process-wide memo ([`LINK_CACHE_CAP`] entries) remembers the
-//! links that verified; a leaf remembers which issuer key verified it, so calling
+//! trusted bytes, so a [`LinkMemo`] owned by the caller (one per prepared trusted root, see
+//! `verify::Verifier`) remembers the links that verified; a leaf remembers which issuer key verified it, so calling
 //! [`verify_chain`] at several times costs one signature.
 
 use std::collections::{BTreeMap, HashSet};
@@ -575,13 +575,18 @@ impl Leaf {
 /// many roots.
 pub const LINK_CACHE_CAP: usize = 1024;
 
-fn link_cache() -> &'static RwLock<HashSet<[u8; 32]>> {
-    static CACHE: OnceLock<RwLock<HashSet<[u8; 32]>>> = OnceLock::new();
-    CACHE.get_or_init(|| RwLock::new(HashSet::new()))
-}
+/// Which (child, issuer) links between trusted-root certificates already verified. A pure memo:
+/// the key is a hash of the child's DER and the issuer's key, so a hit means exactly that
+/// signature verified before. Bounded by [`LINK_CACHE_CAP`].
+#[derive(Debug, Default)]
+pub struct LinkMemo(RwLock<HashSet<[u8; 32]>>);
 
 /// Verifies that `child` is signed by `issuer`, remembering links that verified.
-fn verify_link(child: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> Result<(), String> {
+fn verify_link(
+    memo: &LinkMemo,
+    child: &X509Certificate<'_>,
+    issuer: &X509Certificate<'_>,
+) -> Result<(), String> {
     let mut h = crypto::Hasher::new(HashAlgorithm::Sha256);
     let child_der = child.as_raw();
     h.update(&(child_der.len() as u64).to_be_bytes());
@@ -589,7 +594,7 @@ fn verify_link(child: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> Res
     h.update(issuer.public_key().raw);
     let mut key = [0u8; 32];
     key.copy_from_slice(h.finish().get(..32).unwrap_or(&[0u8; 32]));
-    if link_cache().read().is_ok_and(|c| c.contains(&key)) {
+    if memo.0.read().is_ok_and(|c| c.contains(&key)) {
         return Ok(());
     }
     let alg =
@@ -600,7 +605,7 @@ fn verify_link(child: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> Res
         child.tbs_certificate.as_ref(),
         &child.signature_value.data,
     )?;
-    if let Ok(mut c) = link_cache().write() {
+    if let Ok(mut c) = memo.0.write() {
         if c.len() >= LINK_CACHE_CAP {
             c.clear();
         }
@@ -624,6 +629,17 @@ pub fn verify_chain(
     bundle_rest: &[Vec<u8>],
     root: &TrustedRoot,
     at: Timestamp,
+) -> Result<ChainOk, CertError> {
+    verify_chain_memo(leaf, bundle_rest, root, at, &LinkMemo::default())
+}
+
+/// [`verify_chain`], remembering verified trusted-root links in `memo` across calls.
+pub fn verify_chain_memo(
+    leaf: &Leaf,
+    bundle_rest: &[Vec<u8>],
+    root: &TrustedRoot,
+    at: Timestamp,
+    memo: &LinkMemo,
 ) -> Result<ChainOk, CertError> {
     // Sigstore client spec: certificates in the bundle after the leaf are untrusted; a bundle
     // that ships a root certificate is refused (conformance bundle-with-root-cert_fail), since a
@@ -686,7 +702,7 @@ pub fn verify_chain(
         if !leaf.signed_by(issuer) {
             continue;
         }
-        match check_path(leaf, ca, path, at) {
+        match check_path(leaf, ca, path, at, memo) {
             Ok(()) => {
                 return Ok(ChainOk {
                     ca_uri: ca.uri.clone(),
@@ -712,6 +728,7 @@ fn check_path(
     ca: &CertificateAuthority,
     path: &[X509Certificate<'_>],
     at: Timestamp,
+    memo: &LinkMemo,
 ) -> Result<(), CertError> {
     // Sigstore trusted root: a CA is trusted only during its validFor (closed interval), and
     // the spec checks the chain "at the time of signing" (the verified time `at`).
@@ -783,7 +800,7 @@ fn check_path(
         }
         // Up to the CA's root: each certificate signed by the next (memoized, trusted bytes).
         if let Some(next) = path.get(depth + 1) {
-            verify_link(c, next).map_err(|why| CertError::TrustedChainBroken {
+            verify_link(memo, c, next).map_err(|why| CertError::TrustedChainBroken {
                 ca_uri: ca.uri.clone(),
                 subject: c.subject().to_string(),
                 why,

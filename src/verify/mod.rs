@@ -205,19 +205,26 @@ impl Signer<'_> {
     }
 }
 
-/// A trusted root prepared for verification: its timestamp authorities' chains parsed once.
+/// A trusted root prepared for verification: its timestamp authorities' chains parsed once, and
+/// the signatures between its CA certificates remembered once verified.
 /// Build one per trusted root and reuse it for every bundle (it is `Send + Sync`).
 #[derive(Debug)]
 pub struct Verifier {
     root: TrustedRoot,
     tsa: tsa::TsaVerifier,
+    /// Links between the root's CA certificates that verified (checked once, then remembered).
+    links: cert::LinkMemo,
 }
 
 impl Verifier {
     /// Prepares `root`.
     pub fn new(root: TrustedRoot) -> Self {
         let tsa = tsa::TsaVerifier::new(&root);
-        Verifier { root, tsa }
+        Verifier {
+            root,
+            tsa,
+            links: cert::LinkMemo::default(),
+        }
     }
 
     /// The trusted root this verifier checks against.
@@ -418,7 +425,7 @@ fn verify_with(
             times.dedup();
             let mut chain_ok = None;
             for t in times {
-                chain_ok = Some(cert::verify_chain(leaf, rest, root, t)?);
+                chain_ok = Some(cert::verify_chain_memo(leaf, rest, root, t, &v.links)?);
             }
             let chain_ok = chain_ok.ok_or(VerifyError::NoVerifiedTime)?;
             let verified_scts = cert::verify_scts(leaf, &chain_ok, root)?;
