@@ -31,6 +31,16 @@ pub struct Window {
     pub end: Option<Timestamp>,
 }
 
+impl std::fmt::Display for Window {
+    /// `[start, end]`, or `[start, open]` for an open-ended window.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.end {
+            Some(end) => write!(f, "[{}, {}]", self.start, end),
+            None => write!(f, "[{}, open]", self.start),
+        }
+    }
+}
+
 impl Window {
     /// Whether `t` lies inside the closed window.
     pub fn contains(&self, t: Timestamp) -> bool {

@@ -96,7 +96,7 @@ pub struct VerifiedIdentity {
 impl IdentityPolicy {
     /// Checks the certificate's SANs and OIDC issuer.
     ///
-    /// Sigstore client spec (Verification, "Identity"): the verifier MUST check that the
+    /// Sigstore client spec (Verification, identity; paraphrased): the verifier checks that the
     /// certificate's SAN and the OIDC issuer extension match the expected identity.
     pub fn check(&self, cert: &CertificateSummary) -> Result<VerifiedIdentity, PolicyError> {
         let issuer = cert.oidc_issuer.clone();

@@ -264,8 +264,8 @@ fn verify_with(
     now: Timestamp,
 ) -> Result<VerifiedBundle, VerifyError> {
     let root = &v.root;
-    // 1. Signer material. Spec: "the verifier MUST use the key material provided by the
-    //    verification policy for managed keys, and the certificate for keyless signing".
+    // 1. Signer material. Sigstore client spec (paraphrased): a managed-key bundle is verified
+    //    with the key the verifier was given, a keyless bundle with its Fulcio certificate.
     let signer = match (&bundle.signing_material, policy) {
         (SigningMaterial::Certificate { leaf, .. }, SignerPolicy::Identity(p)) => {
             Signer::Leaf(Box::new(cert::parse_leaf(leaf)?), p)
@@ -288,7 +288,8 @@ fn verify_with(
                 .as_ref()
                 .map_or(HashAlgorithm::Sha256, |(a, _)| *a);
             let digest = artifact_digest_for(artifact, alg)?;
-            // Spec: messageDigest is an unauthenticated hint; it MUST equal the artifact's digest.
+            // protobuf-specs MessageSignature (paraphrased): message_digest is an unauthenticated
+            // hint; a verifier must not trust it, so it has to equal the artifact's own digest.
             if let Some((_, claimed)) = &ms.message_digest {
                 if !crypto::ct_eq(claimed, &digest) {
                     return Err(VerifyError::MessageDigestMismatch {
@@ -304,7 +305,8 @@ fn verify_with(
             signed_bytes = ms.signature.as_slice();
         }
         Content::Dsse(env) => {
-            // Sigstore bundle spec: a DSSE envelope in a bundle carries exactly one signature.
+            // Sigstore bundle spec (paraphrased): a DSSE envelope in a bundle carries exactly one
+            // signature, made by the bundle's verification material.
             let [sig] = env.signatures.as_slice() else {
                 return Err(VerifyError::DsseSignatureCount(env.signatures.len()));
             };
@@ -325,8 +327,9 @@ fn verify_with(
         }
     }
 
-    // 3. Transparency-log evidence. Spec: "the verifier MUST verify ... at least one
-    //    transparency log entry" (threshold 1), and every entry present must verify.
+    // 3. Transparency-log evidence (paraphrasing the client spec and sigstore-go's default
+    //    threshold): at least one transparency-log entry must verify, and every entry present
+    //    must verify.
     if bundle.tlog_entries.is_empty() {
         return Err(VerifyError::NoTlogEntry);
     }
@@ -362,8 +365,10 @@ fn verify_with(
         }
     }
 
-    // 5. Verified times: integrated times under a verified SET, and TSA times. Spec: "a
-    //    verifier MUST NOT use an unverified integrated time".
+    // 5. Verified times: integrated times under a verified SET, and TSA times. docs.sigstore.dev
+    //    (Timestamps): "Sigstore clients relying on Rekor to provide the timestamp use the
+    //    entry's inclusion time from the integratedTime response field, which is signed over in
+    //    the signedEntryTimestamp signature." An integrated time no verified SET covers is unused.
     let mut verified_times: Vec<VerifiedTime> = entries
         .iter()
         .filter_map(|e| {
@@ -406,14 +411,16 @@ fn verify_with(
                 return Err(VerifyError::LogKeyNotValidAt {
                     log: e.log_base_url.clone(),
                     time: t,
-                    window: describe_window(&e.log_valid_for),
+                    window: e.log_valid_for.to_string(),
                 });
             }
         }
     }
 
-    // 7. The certificate at every verified time (chain to a Fulcio CA valid then, leaf valid
-    //    then), its SCTs, then the identity policy.
+    // 7. The certificate at every verified time, its SCTs, then the identity policy.
+    //    docs.sigstore.dev (Timestamps): "When verifying the short-lived code signing
+    //    certificate, Sigstore verifies that the provided timestamp falls within the
+    //    certificate's validity period."
     let signer_out = match &signer {
         Signer::Leaf(leaf, idp) => {
             let rest = match &bundle.signing_material {
@@ -453,13 +460,6 @@ fn verify_with(
         ignored_timestamps: tsa_errors.iter().map(|e| e.code().to_string()).collect(),
         _sealed: (),
     })
-}
-
-fn describe_window(w: &crate::time::Window) -> String {
-    match w.end {
-        Some(end) => format!("[{}, {}]", w.start, end),
-        None => format!("[{}, open]", w.start),
-    }
 }
 
 fn key_default_hash(signer: &Signer<'_>) -> HashAlgorithm {
