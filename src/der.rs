@@ -66,6 +66,21 @@ impl DerError {
 
     /// The field being read when the error happened.
     pub fn what(&self) -> &'static str {
+        // Every field is `Copy`, so the clone is a plain copy; it lets one match serve both.
+        let mut copy = self.clone();
+        let what: &'static str = copy.what_mut();
+        what
+    }
+
+    /// The same error, naming the field `what` instead.
+    #[must_use]
+    pub fn relabel(mut self, new: &'static str) -> Self {
+        *self.what_mut() = new;
+        self
+    }
+
+    /// Every variant names its field; this is the one place that knows where.
+    fn what_mut(&mut self) -> &mut &'static str {
         match self {
             Self::Truncated { what, .. }
             | Self::MultiByteTag { what, .. }
@@ -78,24 +93,6 @@ impl DerError {
             | Self::TrailingData { what, .. }
             | Self::Invalid { what, .. } => what,
         }
-    }
-
-    /// The same error, naming the field `what` instead.
-    #[must_use]
-    pub fn relabel(mut self, new: &'static str) -> Self {
-        match &mut self {
-            Self::Truncated { what, .. }
-            | Self::MultiByteTag { what, .. }
-            | Self::IndefiniteLength { what }
-            | Self::NonMinimalLength { what }
-            | Self::LengthTooLong { what, .. }
-            | Self::TooLarge { what, .. }
-            | Self::UnexpectedTag { what, .. }
-            | Self::Missing { what }
-            | Self::TrailingData { what, .. }
-            | Self::Invalid { what, .. } => *what = new,
-        }
-        self
     }
 }
 

@@ -24,7 +24,7 @@ use x509_parser::x509::SubjectPublicKeyInfo;
 use crate::bundle::HashAlgorithm;
 use crate::der;
 use crate::limits;
-use crate::time::{from_asn1, Timestamp, Window};
+use crate::time::{from_asn1, Timestamp};
 use crate::trust::trusted_root::CertificateAuthority;
 use crate::trust::TrustedRoot;
 use crate::verify::crypto::{self, KeyKind, PublicKey, RsaPadding};
@@ -286,13 +286,7 @@ fn verify_signed(
 ) -> Result<(), String> {
     let key = PublicKey::from_parsed(issuer_spki, issuer_spki.raw).map_err(|e| e.to_string())?;
     let (hash, fits) = match alg {
-        SigAlg::Ecdsa(h) => (
-            h,
-            matches!(
-                key.kind(),
-                KeyKind::EcP256 | KeyKind::EcP384 | KeyKind::EcP521
-            ),
-        ),
+        SigAlg::Ecdsa(h) => (h, key.kind().is_ecdsa()),
         SigAlg::RsaPkcs1(h) => (h, key.kind() == KeyKind::Rsa),
         SigAlg::Ed25519 => (HashAlgorithm::Sha512, key.kind() == KeyKind::Ed25519),
     };
@@ -614,13 +608,6 @@ fn verify_link(
     Ok(())
 }
 
-fn describe(w: &Window) -> String {
-    match w.end {
-        Some(end) => format!("[{}, {}]", w.start, end),
-        None => format!("[{}, open]", w.start),
-    }
-}
-
 /// Verifies `leaf` chains to a CA of `root` whose `validFor` contains `at`, every certificate
 /// valid at `at`, codeSigning EKU on the leaf. `bundle_rest` are the extra certificates a v0.1/v0.2
 /// bundle carried.
@@ -736,7 +723,7 @@ fn check_path(
         return Err(CertError::OutsideCaValidity {
             ca_uri: ca.uri.clone(),
             at,
-            window: describe(&ca.valid_for),
+            window: ca.valid_for.to_string(),
         });
     }
     let issuer = path
@@ -753,7 +740,7 @@ fn check_path(
             ca_uri: ca.uri.clone(),
             ca_subject: issuer.subject().to_string(),
             issued,
-            window: describe(&ca.valid_for),
+            window: ca.valid_for.to_string(),
             ca_not_before,
             ca_not_after,
         });
@@ -1398,7 +1385,7 @@ mod tests {
                 common_name: "test".into(),
                 uri: "https://ca.airlock.test".into(),
                 cert_chain: ca_chain,
-                valid_for: Window {
+                valid_for: crate::time::Window {
                     start: "2024-01-01T00:00:00Z".parse().unwrap(),
                     end: None,
                 },

@@ -38,6 +38,11 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
+    /// Whether this is an ECDSA key (any curve).
+    pub fn is_ecdsa(self) -> bool {
+        matches!(self, Self::EcP256 | Self::EcP384 | Self::EcP521)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::EcP256 => "ECDSA P-256",

@@ -311,6 +311,16 @@ pub(crate) mod tests {
         0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
     ];
 
+    /// A signed-note signature line: em dash, key name, base64 of key hint and signature.
+    fn sig_line(name: &str, hint: &[u8], sig: &[u8]) -> String {
+        let mut raw = hint.to_vec();
+        raw.extend_from_slice(sig);
+        format!(
+            "\u{2014} {name} {}\n",
+            crate::bundle::json::b64_encode(&raw)
+        )
+    }
+
     pub(crate) struct EdLog {
         pub kp: Ed25519KeyPair,
         pub key: PublicKey,
@@ -340,12 +350,7 @@ pub(crate) mod tests {
             self.line_as(&self.name, &self.key_id[..4], note)
         }
         pub(crate) fn line_as(&self, name: &str, hint: &[u8], note: &str) -> String {
-            let mut raw = hint.to_vec();
-            raw.extend_from_slice(self.kp.sign(note.as_bytes()).as_ref());
-            format!(
-                "\u{2014} {name} {}\n",
-                crate::bundle::json::b64_encode(&raw)
-            )
+            sig_line(name, hint, self.kp.sign(note.as_bytes()).as_ref())
         }
         pub(crate) fn log_key(&self) -> LogKey<'_> {
             LogKey {
@@ -385,12 +390,7 @@ pub(crate) mod tests {
                 .unwrap_or_default()
         }
         pub(crate) fn line(&self, name: &str, hint: &[u8], note: &str) -> String {
-            let mut raw = hint.to_vec();
-            raw.extend_from_slice(&self.sign(note.as_bytes()));
-            format!(
-                "\u{2014} {name} {}\n",
-                crate::bundle::json::b64_encode(&raw)
-            )
+            sig_line(name, hint, &self.sign(note.as_bytes()))
         }
         pub(crate) fn log_key(&self) -> LogKey<'_> {
             LogKey {
@@ -462,15 +462,7 @@ pub(crate) mod tests {
 
     #[test]
     fn ecdsa_log_key_is_not_read_as_an_ed25519_key() {
-        let rng = SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let kp = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref())
-            .unwrap_or_else(|e| panic!("{e}"));
-        let mut spki =
-            hex::decode("3059301306072a8648ce3d020106082a8648ce3d030107034200").unwrap_or_default();
-        spki.extend_from_slice(kp.public_key().as_ref());
-        let key = PublicKey::from_spki_der(&spki).unwrap_or_else(|e| panic!("{e}"));
+        let key = ec_log().key;
         assert_eq!(
             ed25519_raw(&key).map_err(|e| e.code()),
             Err("checkpoint-malformed")

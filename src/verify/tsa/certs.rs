@@ -201,14 +201,11 @@ pub(crate) fn verify_with(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), String> {
-    let family_fits = matches!(
-        (alg.family, key.kind()),
-        (
-            SigFamily::Ecdsa,
-            KeyKind::EcP256 | KeyKind::EcP384 | KeyKind::EcP521
-        ) | (SigFamily::Rsa(_), KeyKind::Rsa)
-            | (SigFamily::Ed25519, KeyKind::Ed25519)
-    );
+    let family_fits = match alg.family {
+        SigFamily::Ecdsa => key.kind().is_ecdsa(),
+        SigFamily::Rsa(_) => key.kind() == KeyKind::Rsa,
+        SigFamily::Ed25519 => key.kind() == KeyKind::Ed25519,
+    };
     if !family_fits {
         return Err(format!(
             "{:?} signature cannot come from a {} key",

@@ -178,6 +178,11 @@ struct PreparedTsa {
 }
 
 impl PreparedTsa {
+    /// `certChain[0]`, when the chain parsed.
+    fn first(&self) -> Option<&CertInfo> {
+        self.chain.as_ref().ok().and_then(|c| c.first())
+    }
+
     fn chain_ok(&self) -> Result<(), String> {
         self.chain_ok
             .get_or_init(|| {
@@ -339,7 +344,7 @@ impl TsaVerifier {
         let sid = resp.signer.sid;
         let mut out = Vec::new();
         for tsa in &self.tsas {
-            if let Some(first) = tsa.chain.as_ref().ok().and_then(|c| c.first()) {
+            if let Some(first) = tsa.first() {
                 if sid_matches(sid, first) {
                     out.push((tsa, Signer::Trusted(first)));
                 }
@@ -350,13 +355,7 @@ impl TsaVerifier {
         let issuing_tsas: Vec<&PreparedTsa> = self
             .tsas
             .iter()
-            .filter(|t| {
-                t.chain
-                    .as_ref()
-                    .ok()
-                    .and_then(|c| c.first())
-                    .is_some_and(|f| f.ca.is_some())
-            })
+            .filter(|t| t.first().is_some_and(|f| f.ca.is_some()))
             .collect();
         if issuing_tsas.is_empty() {
             return out;
@@ -369,13 +368,7 @@ impl TsaVerifier {
                 continue;
             }
             for tsa in &issuing_tsas {
-                let issued = tsa
-                    .chain
-                    .as_ref()
-                    .ok()
-                    .and_then(|c| c.first())
-                    .is_some_and(|f| f.subject == cert.issuer);
-                if issued {
+                if tsa.first().is_some_and(|f| f.subject == cert.issuer) {
                     out.push((*tsa, Signer::Embedded(Box::new(cert.clone()))));
                 }
             }
