@@ -147,11 +147,7 @@ fn usage(command: &str, why: &str, json: bool) -> u8 {
     2
 }
 
-fn print_outcome(o: &Outcome, json: bool) {
-    if json {
-        json_out(o);
-        return;
-    }
+fn print_outcome(o: &Outcome) {
     let mut s = String::new();
     if let Some(f) = &o.factory_install {
         s.push_str(&format!(
@@ -326,33 +322,50 @@ fn print_history(h: &trust::History) {
     out(&s);
 }
 
+/// Prints a command's result (JSON with `--json`, else `text`) or its failure; returns the exit
+/// code.
+fn finish<T: serde::Serialize>(
+    command: &str,
+    result: Result<T, TrustError>,
+    text: fn(&T),
+    json: bool,
+    data_dir: &Path,
+    now: Timestamp,
+) -> u8 {
+    match result {
+        Ok(v) if json => {
+            json_out(&v);
+            0
+        }
+        Ok(v) => {
+            text(&v);
+            0
+        }
+        Err(e) => fail(command, &e, json, data_dir, now),
+    }
+}
+
 /// Runs a `trust` subcommand; returns the process exit code (0 ok, 1 refused, 2 unusable input).
 pub fn run(cmd: TrustCommand, data_dir: &Path, json: bool) -> u8 {
     let now = crate::clock::now();
     let now = now.round(jiff::Unit::Second).unwrap_or(now);
     match cmd {
-        TrustCommand::Status => match trust::status(data_dir, now) {
-            Ok(st) => {
-                if json {
-                    json_out(&st);
-                } else {
-                    print_status(&st);
-                }
-                0
-            }
-            Err(e) => fail("status", &e, json, data_dir, now),
-        },
-        TrustCommand::History => match trust::history(data_dir, now) {
-            Ok(h) => {
-                if json {
-                    json_out(&h);
-                } else {
-                    print_history(&h);
-                }
-                0
-            }
-            Err(e) => fail("history", &e, json, data_dir, now),
-        },
+        TrustCommand::Status => finish(
+            "status",
+            trust::status(data_dir, now),
+            print_status,
+            json,
+            data_dir,
+            now,
+        ),
+        TrustCommand::History => finish(
+            "history",
+            trust::history(data_dir, now),
+            print_history,
+            json,
+            data_dir,
+            now,
+        ),
         TrustCommand::Init {
             root,
             from,
@@ -369,35 +382,20 @@ pub fn run(cmd: TrustCommand, data_dir: &Path, json: bool) -> u8 {
                 at,
                 force,
             };
-            match trust::init(data_dir, &req, now) {
-                Ok(o) => {
-                    print_outcome(&o, json);
-                    0
-                }
-                Err(e) => fail("init", &e, json, data_dir, now),
-            }
+            let r = trust::init(data_dir, &req, now);
+            finish("init", r, print_outcome, json, data_dir, now)
         }
         TrustCommand::Update { from, at } => {
             let at = match parse_at(at.as_deref()) {
                 Ok(a) => a,
                 Err(why) => return usage("update", &format!("--at: {why}"), json),
             };
-            match trust::update_from(data_dir, &from, now, at) {
-                Ok(o) => {
-                    print_outcome(&o, json);
-                    0
-                }
-                Err(e) => fail("update", &e, json, data_dir, now),
-            }
+            let r = trust::update_from(data_dir, &from, now, at);
+            finish("update", r, print_outcome, json, data_dir, now)
         }
         TrustCommand::Import { trusted_root } => {
-            match trust::import(data_dir, &trusted_root, now) {
-                Ok(o) => {
-                    print_outcome(&o, json);
-                    0
-                }
-                Err(e) => fail("import", &e, json, data_dir, now),
-            }
+            let r = trust::import(data_dir, &trusted_root, now);
+            finish("import", r, print_outcome, json, data_dir, now)
         }
     }
 }

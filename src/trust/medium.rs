@@ -69,10 +69,15 @@ pub struct Staged {
     pub targets_dir: PathBuf,
     /// Where the repository was found, for messages.
     pub repository: PathBuf,
-    /// The highest `N` of the `N.root.json` files the medium holds, if any.
-    pub newest_root_file: Option<u64>,
     /// Every `N` of the `N.root.json` files the medium holds.
     pub root_files: BTreeSet<u64>,
+}
+
+impl Staged {
+    /// The highest `N` of the `N.root.json` files the medium holds, if any.
+    pub fn newest_root_file(&self) -> Option<u64> {
+        self.root_files.last().copied()
+    }
 }
 
 fn unreadable(path: &Path, e: impl std::fmt::Display) -> MediumError {
@@ -80,6 +85,22 @@ fn unreadable(path: &Path, e: impl std::fmt::Display) -> MediumError {
         path: path.to_path_buf(),
         why: e.to_string(),
     }
+}
+
+/// The entries of `dir`, failing at the first one past `MAX_MEDIUM_DIR_ENTRIES`.
+fn capped_entries(
+    dir: &Path,
+) -> Result<impl Iterator<Item = Result<fs::DirEntry, MediumError>> + '_, MediumError> {
+    let listing = fs::read_dir(dir).map_err(|e| unreadable(dir, e))?;
+    Ok(listing.enumerate().map(move |(seen, entry)| {
+        if seen >= limits::MAX_MEDIUM_DIR_ENTRIES {
+            return Err(MediumError::TooLarge {
+                what: format!("the number of entries in {}", dir.display()),
+                limit: u64::try_from(limits::MAX_MEDIUM_DIR_ENTRIES).unwrap_or(u64::MAX),
+            });
+        }
+        entry.map_err(|e| unreadable(dir, e))
+    }))
 }
 
 fn staging(path: &Path, e: impl std::fmt::Display) -> MediumError {
@@ -328,16 +349,8 @@ pub fn locate(dir: &Path) -> Result<PathBuf, MediumError> {
         return Ok(dir.to_path_buf());
     }
     let mut candidates = Vec::new();
-    let listing = fs::read_dir(dir).map_err(|e| unreadable(dir, e))?;
-    for (seen, entry) in listing.enumerate() {
-        if seen >= limits::MAX_MEDIUM_DIR_ENTRIES {
-            return Err(MediumError::TooLarge {
-                what: format!("the number of entries in {}", dir.display()),
-                limit: u64::try_from(limits::MAX_MEDIUM_DIR_ENTRIES).unwrap_or(u64::MAX),
-            });
-        }
-        let entry = entry.map_err(|e| unreadable(dir, e))?;
-        let path = entry.path();
+    for entry in capped_entries(dir)? {
+        let path = entry?.path();
         if path.is_dir() && is_repository(&path) {
             candidates.push(path);
         }
@@ -376,15 +389,8 @@ fn copy_metadata(repo: &Path, work: &Path) -> Result<Staged, MediumError> {
     let mut files: usize = 0;
     let mut total: u64 = 0;
     let mut root_files = BTreeSet::new();
-    let listing = fs::read_dir(repo).map_err(|e| unreadable(repo, e))?;
-    for (seen, entry) in listing.enumerate() {
-        if seen >= limits::MAX_MEDIUM_DIR_ENTRIES {
-            return Err(MediumError::TooLarge {
-                what: format!("the number of entries in {}", repo.display()),
-                limit: u64::try_from(limits::MAX_MEDIUM_DIR_ENTRIES).unwrap_or(u64::MAX),
-            });
-        }
-        let entry = entry.map_err(|e| unreadable(repo, e))?;
+    for entry in capped_entries(repo)? {
+        let entry = entry?;
         let Some(name) = entry.file_name().to_str().map(str::to_string) else {
             continue;
         };
@@ -449,7 +455,6 @@ fn copy_metadata(repo: &Path, work: &Path) -> Result<Staged, MediumError> {
         metadata_dir,
         targets_dir: repo.join("targets"),
         repository: repo.to_path_buf(),
-        newest_root_file: root_files.last().copied(),
         root_files,
     })
 }
@@ -573,7 +578,7 @@ mod tests {
         ]);
         let (work, r) = stage_bytes(&a);
         let s = r.unwrap();
-        assert_eq!(s.newest_root_file, Some(3));
+        assert_eq!(s.newest_root_file(), Some(3));
         assert!(s.metadata_dir.join("timestamp.json").is_file());
         assert!(s.targets_dir.join("abc.trusted_root.json").is_file());
         assert!(!work.path().join("medium/photos/cat.jpg").exists());

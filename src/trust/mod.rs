@@ -185,6 +185,8 @@ struct Plan<'a> {
     label: String,
     at: Timestamp,
     at_override: Option<Timestamp>,
+    /// Resume from the TUF metadata of the generation in force: it becomes the pinned root (in
+    /// place of `pinned`) and bounds the offered metadata against rollback.
     use_stored: bool,
 }
 
@@ -270,6 +272,9 @@ fn accept_tuf(
         (Some(g), true) if g.info.tuf.is_some() => Some(stored_metadata(store, g)?),
         _ => None,
     };
+    let pinned = stored
+        .as_ref()
+        .map_or(plan.pinned.as_slice(), |s| s.root.as_slice());
     let work = store.work_dir(plan.action)?;
     let staged = match plan.source {
         Source::Medium(p) => medium::stage(p, work.path())?,
@@ -279,7 +284,7 @@ fn accept_tuf(
             work.path(),
         )?,
     };
-    let verified = tuf::verify(&plan.pinned, stored.as_ref(), &staged, work.path(), plan.at)?;
+    let verified = tuf::verify(pinned, stored.as_ref(), &staged, work.path(), plan.at)?;
     TrustedRoot::from_json(&verified.trusted_root)
         .map_err(|source| TrustError::SignedTrustedRoot { source })?;
     drop(work);
@@ -360,6 +365,21 @@ fn accept_tuf(
     })
 }
 
+/// `accept_tuf` for an operator's command: a refusal is also written to the history.
+fn accept_recorded(
+    store: &Store,
+    plan: Plan<'_>,
+    now: Timestamp,
+    crash: Option<CrashPoint>,
+) -> Result<Outcome, TrustError> {
+    let (action, label, at_override) = (plan.action, plan.label.clone(), plan.at_override);
+    let r = accept_tuf(store, plan, now, crash);
+    if let Err(e) = &r {
+        record_refusal(store, action, &label, at_override, now, e);
+    }
+    r
+}
+
 fn factory_plan(at: Option<Timestamp>, action: &'static str) -> Result<Plan<'static>, TrustError> {
     let captured = factory::captured_at().map_err(|why| TrustError::Factory { why })?;
     Ok(Plan {
@@ -411,18 +431,26 @@ fn load(store: &Store, gen: &store::Generation, now: Timestamp) -> Result<Active
     })
 }
 
+/// The generation in force, installing the factory trust first when there is none; with the
+/// record of that factory install when this call made it.
+fn current_or_factory(
+    store: &Store,
+    now: Timestamp,
+) -> Result<(store::Generation, Option<RootInfo>), TrustError> {
+    if let Some(g) = store.current()? {
+        return Ok((g, None));
+    }
+    let factory_install = install_factory(store, now)?.map(|o| o.info);
+    let gen = store.current()?.ok_or_else(|| TrustError::Integrity {
+        what: "no trust root in force after the factory install".into(),
+    })?;
+    Ok((gen, factory_install))
+}
+
 /// The trust root in force for `data_dir`, installing the factory one on first use.
 pub fn active_root(data_dir: &Path, now: Timestamp) -> Result<ActiveRoot, TrustError> {
     let store = Store::open(data_dir);
-    let gen = match store.current()? {
-        Some(g) => g,
-        None => {
-            install_factory(&store, now)?;
-            store.current()?.ok_or_else(|| TrustError::Integrity {
-                what: "no trust root in force after the factory install".into(),
-            })?
-        }
-    };
+    let (gen, _) = current_or_factory(&store, now)?;
     load(&store, &gen, now)
 }
 
@@ -465,12 +493,7 @@ pub fn init(data_dir: &Path, req: &InitRequest, now: Timestamp) -> Result<Outcom
             ..factory_plan(req.at, "init")?
         },
     };
-    let label = plan.label.clone();
-    let r = accept_tuf(&store, plan, now, None);
-    if let Err(e) = &r {
-        record_refusal(&store, "init", &label, req.at, now, e);
-    }
-    r
+    accept_recorded(&store, plan, now, None)
 }
 
 /// `airlock trust update --from SOURCE [--at T]`: the full TUF client workflow over a USB copy,
@@ -506,34 +529,19 @@ fn update_inner(
 ) -> Result<Outcome, TrustError> {
     let store = Store::open(data_dir);
     store.recover_history(now)?;
-    let factory_install = match store.current()? {
-        Some(_) => None,
-        None => install_factory(&store, now)?.map(|o| o.info),
-    };
-    let current = store.current()?.ok_or_else(|| TrustError::Integrity {
-        what: "no trust root in force after the factory install".into(),
-    })?;
-    let pinned = if current.info.tuf.is_some() {
-        stored_metadata(&store, &current)?.root
-    } else {
-        // An imported root on a fresh store: TUF starts again from the factory pin.
-        factory::ROOT_JSON.to_vec()
-    };
-    let label = medium_label(source);
+    let (_, factory_install) = current_or_factory(&store, now)?;
     let plan = Plan {
         action: "update",
-        pinned,
+        // Used only when the generation in force has no TUF metadata (an imported root on a
+        // fresh store): TUF starts again from the factory pin.
+        pinned: factory::ROOT_JSON.to_vec(),
         source: Source::Medium(source),
-        label: label.clone(),
+        label: medium_label(source),
         at: at.unwrap_or(now),
         at_override: at,
         use_stored: true,
     };
-    let r = accept_tuf(&store, plan, now, crash);
-    if let Err(e) = &r {
-        record_refusal(&store, "update", &label, at, now, e);
-    }
-    r.map(|mut o| {
+    accept_recorded(&store, plan, now, crash).map(|mut o| {
         o.factory_install = factory_install;
         o
     })
@@ -682,11 +690,9 @@ fn logs(list: &[TransparencyLog]) -> Vec<LogView> {
 
 /// `airlock trust status`: the trust root in force (installing the factory one on first use).
 pub fn status(data_dir: &Path, now: Timestamp) -> Result<Status, TrustError> {
-    let active = active_root(data_dir, now)?;
     let store = Store::open(data_dir);
-    let gen = store.current()?.ok_or_else(|| TrustError::Integrity {
-        what: "no trust root in force".into(),
-    })?;
+    let (gen, _) = current_or_factory(&store, now)?;
+    let active = load(&store, &gen, now)?;
     let info = active.info.clone();
     let mut warnings = Vec::new();
     if info.stale {

@@ -214,7 +214,7 @@ fn state(version: std::num::NonZeroU64, expires: Timestamp) -> RoleState {
     }
 }
 
-/// Summarizes stored metadata (for status). `None` when a role file is absent.
+/// Summarizes stored metadata (to check the files read back). `None` when a role file is absent.
 pub fn summarize(stored: &StoredMetadata) -> Result<Option<TufSummary>, TufError> {
     let (Some(ts), Some(snap), Some(tg)) = (&stored.timestamp, &stored.snapshot, &stored.targets)
     else {
@@ -232,12 +232,15 @@ pub fn summarize(stored: &StoredMetadata) -> Result<Option<TufSummary>, TufError
     }))
 }
 
+fn parse_pinned(root: &[u8]) -> Result<Signed<Root>, TufError> {
+    serde_json::from_slice(root).map_err(|e| TufError::PinnedRoot {
+        why: format!("not TUF root metadata: {e}"),
+    })
+}
+
 /// The version of a root metadata document.
 pub fn root_version(root: &[u8]) -> Result<u64, TufError> {
-    let r: Signed<Root> = serde_json::from_slice(root).map_err(|e| TufError::PinnedRoot {
-        why: format!("not TUF root metadata: {e}"),
-    })?;
-    Ok(r.signed.version.get())
+    Ok(parse_pinned(root)?.signed.version.get())
 }
 
 fn internal(e: impl std::fmt::Display) -> TufError {
@@ -269,10 +272,7 @@ pub fn verify(
 ) -> Result<Verified, TufError> {
     // TUF §5.2: "Load the trusted root metadata file. ... the expiration of the trusted root
     // metadata file does not matter".
-    let pinned: Signed<Root> =
-        serde_json::from_slice(pinned_root).map_err(|e| TufError::PinnedRoot {
-            why: format!("not TUF root metadata: {e}"),
-        })?;
+    let pinned = parse_pinned(pinned_root)?;
     pinned
         .signed
         .verify_role(&pinned)
@@ -284,7 +284,7 @@ pub fn verify(
     // TUF §7 (consistent snapshots): "all released versions of root metadata files MUST always be
     // provided so that outdated clients can update to the latest available root." A medium whose
     // newest root is older than the one already trusted comes from an older era: a rollback.
-    if let Some(newest) = staged.newest_root_file {
+    if let Some(newest) = staged.newest_root_file() {
         if newest < pinned_version {
             return Err(TufError::Rollback {
                 role: "root".into(),
@@ -292,13 +292,11 @@ pub fn verify(
                 offered: newest,
             });
         }
-    }
 
-    // TUF §5.3.1: "the client MUST download intermediate root metadata files, until the latest
-    // available one is reached." A gap between the trusted root and the newest root file on the
-    // medium cuts the chain: name it before tough fails on whatever the missing root would have
-    // authorized (e.g. a rotated timestamp key).
-    if let Some(newest) = staged.newest_root_file {
+        // TUF §5.3.1: "the client MUST download intermediate root metadata files, until the
+        // latest available one is reached." A gap between the trusted root and the newest root
+        // file on the medium cuts the chain: name it before tough fails on whatever the missing
+        // root would have authorized (e.g. a rotated timestamp key).
         let mut reached = pinned_version;
         while reached < newest && staged.root_files.contains(&reached.saturating_add(1)) {
             reached = reached.saturating_add(1);
@@ -368,7 +366,7 @@ pub fn verify(
         let reached = root.signed.version.get();
         // TUF §5.3.1 again: tough stops at the first root file it cannot fetch; a newer root on
         // the medium means the chain was cut (an unreadable root file).
-        if let Some(newest) = staged.newest_root_file {
+        if let Some(newest) = staged.newest_root_file() {
             if newest > reached {
                 return Err(TufError::IncompleteChain {
                     reached,
