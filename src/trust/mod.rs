@@ -24,7 +24,7 @@ use crate::limits;
 use crate::time::{Timestamp, Window};
 use crate::verify::crypto;
 use medium::MediumError;
-use store::{GenerationInfo, Store, StoreError};
+use store::{GenerationInfo, Store, StoreError, StoreLock};
 use tuf::{StoredMetadata, TufError};
 
 /// The trust root in force, parsed, with how it was accepted.
@@ -224,13 +224,15 @@ fn stored_metadata(store: &Store, gen: &store::Generation) -> Result<StoredMetad
     Ok(StoredMetadata {
         root,
         timestamp: store.read(gen, "tuf/timestamp.json", limits::MAX_TUF_TIMESTAMP_BYTES)?,
-        snapshot: store.read(gen, "tuf/snapshot.json", limits::MAX_TUF_TARGETS_BYTES)?,
+        // Each role is read back with the cap it was accepted under (see `tuf::verify`).
+        snapshot: store.read(gen, "tuf/snapshot.json", limits::MAX_TUF_SNAPSHOT_BYTES)?,
         targets: store.read(gen, "tuf/targets.json", limits::MAX_TUF_TARGETS_BYTES)?,
     })
 }
 
 fn record_refusal(
     store: &Store,
+    lock: &StoreLock,
     action: &str,
     source: &str,
     at_override: Option<Timestamp>,
@@ -257,12 +259,13 @@ fn record_refusal(
         recovered: false,
     };
     // The refusal is the result; failing to record it must not hide it.
-    let _ = store.append_history(&entry);
+    let _ = store.append_history(lock, &entry);
 }
 
 /// Verifies a TUF repository and, if it is accepted, makes its trusted root the one in force.
 fn accept_tuf(
     store: &Store,
+    lock: &StoreLock,
     plan: Plan<'_>,
     now: Timestamp,
     crash: Option<CrashPoint>,
@@ -275,7 +278,7 @@ fn accept_tuf(
     let pinned = stored
         .as_ref()
         .map_or(plan.pinned.as_slice(), |s| s.root.as_slice());
-    let work = store.work_dir(plan.action)?;
+    let work = store.work_dir(lock, plan.action)?;
     let staged = match plan.source {
         Source::Medium(p) => medium::stage(p, work.path())?,
         Source::Factory => medium::stage_archive(
@@ -342,6 +345,7 @@ fn accept_tuf(
         files.push((tuf::SIGNING_CONFIG_TARGET, sc));
     }
     let gen = store.commit(
+        lock,
         current.as_ref().map(|g| g.id.as_str()),
         &files,
         &generation_info,
@@ -353,7 +357,7 @@ fn accept_tuf(
         }
         .into());
     }
-    store.append_history(&HistoryEntry::accepted(&gen, now))?;
+    store.append_history(lock, &HistoryEntry::accepted(&gen, now))?;
     Ok(Outcome {
         action: plan.action.into(),
         changed: true,
@@ -368,14 +372,15 @@ fn accept_tuf(
 /// `accept_tuf` for an operator's command: a refusal is also written to the history.
 fn accept_recorded(
     store: &Store,
+    lock: &StoreLock,
     plan: Plan<'_>,
     now: Timestamp,
     crash: Option<CrashPoint>,
 ) -> Result<Outcome, TrustError> {
     let (action, label, at_override) = (plan.action, plan.label.clone(), plan.at_override);
-    let r = accept_tuf(store, plan, now, crash);
+    let r = accept_tuf(store, lock, plan, now, crash);
     if let Err(e) = &r {
-        record_refusal(store, action, &label, at_override, now, e);
+        record_refusal(store, lock, action, &label, at_override, now, e);
     }
     r
 }
@@ -394,9 +399,13 @@ fn factory_plan(at: Option<Timestamp>, action: &'static str) -> Result<Plan<'sta
 }
 
 /// Installs the factory trust in an empty store. A concurrent install by another process is fine.
-fn install_factory(store: &Store, now: Timestamp) -> Result<Option<Outcome>, TrustError> {
+fn install_factory(
+    store: &Store,
+    lock: &StoreLock,
+    now: Timestamp,
+) -> Result<Option<Outcome>, TrustError> {
     let plan = factory_plan(None, "factory-install")?;
-    match accept_tuf(store, plan, now, None) {
+    match accept_tuf(store, lock, plan, now, None) {
         Ok(o) => Ok(Some(o)),
         Err(TrustError::Store(StoreError::Concurrent { .. })) => Ok(None),
         // The factory state is judged at its capture time: any failure is a broken build.
@@ -432,7 +441,8 @@ fn load(store: &Store, gen: &store::Generation, now: Timestamp) -> Result<Active
 }
 
 /// The generation in force, installing the factory trust first when there is none; with the
-/// record of that factory install when this call made it.
+/// record of that factory install when this call made it. Takes the store lock only to install
+/// (a reader of an initialized store never waits for a writer).
 fn current_or_factory(
     store: &Store,
     now: Timestamp,
@@ -440,7 +450,21 @@ fn current_or_factory(
     if let Some(g) = store.current()? {
         return Ok((g, None));
     }
-    let factory_install = install_factory(store, now)?.map(|o| o.info);
+    let lock = store.lock()?;
+    current_or_factory_locked(store, &lock, now)
+}
+
+/// `current_or_factory` for a caller that already holds the store lock.
+fn current_or_factory_locked(
+    store: &Store,
+    lock: &StoreLock,
+    now: Timestamp,
+) -> Result<(store::Generation, Option<RootInfo>), TrustError> {
+    // Read again under the lock: another process may have installed it while this one waited.
+    if let Some(g) = store.current()? {
+        return Ok((g, None));
+    }
+    let factory_install = install_factory(store, lock, now)?.map(|o| o.info);
     let gen = store.current()?.ok_or_else(|| TrustError::Integrity {
         what: "no trust root in force after the factory install".into(),
     })?;
@@ -464,7 +488,8 @@ pub fn installed(data_dir: &Path, now: Timestamp) -> Result<Option<RootInfo>, Tr
 /// `airlock trust init`: installs the factory trust, or verifies a repository from a pinned root.
 pub fn init(data_dir: &Path, req: &InitRequest, now: Timestamp) -> Result<Outcome, TrustError> {
     let store = Store::open(data_dir);
-    store.recover_history(now)?;
+    let lock = store.lock()?;
+    store.recover_history(&lock, now)?;
     if let Some(g) = store.current()? {
         if !req.force {
             return Err(TrustError::AlreadyInitialized {
@@ -493,7 +518,7 @@ pub fn init(data_dir: &Path, req: &InitRequest, now: Timestamp) -> Result<Outcom
             ..factory_plan(req.at, "init")?
         },
     };
-    accept_recorded(&store, plan, now, None)
+    accept_recorded(&store, &lock, plan, now, None)
 }
 
 /// `airlock trust update --from SOURCE [--at T]`: the full TUF client workflow over a USB copy,
@@ -528,8 +553,9 @@ fn update_inner(
     crash: Option<CrashPoint>,
 ) -> Result<Outcome, TrustError> {
     let store = Store::open(data_dir);
-    store.recover_history(now)?;
-    let (_, factory_install) = current_or_factory(&store, now)?;
+    let lock = store.lock()?;
+    store.recover_history(&lock, now)?;
+    let (_, factory_install) = current_or_factory_locked(&store, &lock, now)?;
     let plan = Plan {
         action: "update",
         // Used only when the generation in force has no TUF metadata (an imported root on a
@@ -541,7 +567,7 @@ fn update_inner(
         at_override: at,
         use_stored: true,
     };
-    accept_recorded(&store, plan, now, crash).map(|mut o| {
+    accept_recorded(&store, &lock, plan, now, crash).map(|mut o| {
         o.factory_install = factory_install;
         o
     })
@@ -551,7 +577,8 @@ fn update_inner(
 /// Sigstore deployments). The TUF state, if any, is kept for later updates.
 pub fn import(data_dir: &Path, file: &Path, now: Timestamp) -> Result<Outcome, TrustError> {
     let store = Store::open(data_dir);
-    store.recover_history(now)?;
+    let lock = store.lock()?;
+    store.recover_history(&lock, now)?;
     let bytes = read_file(file, limits::MAX_TRUSTED_ROOT_BYTES)?;
     TrustedRoot::from_json(&bytes).map_err(|source| TrustError::TrustedRoot {
         what: file.display().to_string(),
@@ -610,12 +637,13 @@ pub fn import(data_dir: &Path, file: &Path, now: Timestamp) -> Result<Outcome, T
         signing_config_digest: None,
     };
     let gen = store.commit(
+        &lock,
         current.as_ref().map(|g| g.id.as_str()),
         &files,
         &generation_info,
         None,
     )?;
-    store.append_history(&HistoryEntry::accepted(&gen, now))?;
+    store.append_history(&lock, &HistoryEntry::accepted(&gen, now))?;
     Ok(Outcome {
         action: "import".into(),
         changed: true,
@@ -745,7 +773,11 @@ pub struct History {
 /// `airlock trust history`: every trust root accepted, and every refused attempt.
 pub fn history(data_dir: &Path, now: Timestamp) -> Result<History, TrustError> {
     let store = Store::open(data_dir);
-    store.recover_history(now)?;
+    // Lock-free unless a crash lost the history line of the generation in force.
+    if store.unrecorded_current()?.is_some() {
+        let lock = store.lock()?;
+        store.recover_history(&lock, now)?;
+    }
     let (entries, unreadable_lines) = store.history()?;
     Ok(History {
         current: store.current_id()?,

@@ -9,7 +9,18 @@
 //!                            [tuf/root.json, tuf/timestamp.json, tuf/snapshot.json, tuf/targets.json]
 //!   history.jsonl            one JSON object per accepted or refused attempt
 //!   tmp/                     scratch and staging folders (removed when done)
+//!   lock                     empty; the exclusive write lock is taken on it (see below)
 //! ```
+//! Every write (commit, history line, scratch folder) needs a [`StoreLock`]: an exclusive
+//! advisory lock on `lock`, taken by [`Store::lock`], which *waits* while another airlock process
+//! or thread holds it. Writers are thus serialized: the "did `current` move?" check and the switch
+//! of one commit can no longer interleave with another's. Readers take no lock: `current` is
+//! switched by one atomic rename and generations are immutable, so a reader always sees one
+//! complete generation. Taking the lock first removes crash leftovers: everything in `tmp/` and
+//! stray `current.tmp-*` pointer files (no writer can be using them while the lock is held).
+//! Generations that `current` no longer names are kept, never removed: the history names every
+//! accepted root by digest and generation, and an operator may want its files.
+//!
 //! A commit stages a generation in `tmp/`, fsyncs it, renames it into `generations/` under the
 //! SHA-256 of its content, fsyncs, then replaces `current` by the rename of a fsynced temporary
 //! file. A crash at any instant leaves `current` naming either the old or the new complete
@@ -43,6 +54,7 @@ pub enum StoreError {
     #[error(
         "another airlock process changed the trust root while this one ran (expected generation {expected}, found {found}); run the command again"
     )]
+    // Cannot happen between holders of the store lock; kept as a last line of defense.
     Concurrent { expected: String, found: String },
     #[error("simulated crash at {point:?}")]
     SimulatedCrash { point: CrashPoint },
@@ -157,6 +169,13 @@ impl HistoryEntry {
     }
 }
 
+/// Proof that this thread holds the exclusive write lock of a store (see [`Store::lock`]). The
+/// lock is released when this is dropped, or by the OS if the process dies.
+#[derive(Debug)]
+pub struct StoreLock {
+    _file: fs::File,
+}
+
 /// The trust store of one data dir.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -253,8 +272,61 @@ impl Store {
         Ok(())
     }
 
-    /// A fresh private scratch folder under `tmp/`.
-    pub fn work_dir(&self, kind: &str) -> Result<WorkDir, StoreError> {
+    /// Takes the exclusive write lock on `<data-dir>/trust/lock`, creating the store's folders if
+    /// needed. Blocks until the lock is free: a second `trust update`, `init` or `import` (or a
+    /// first use installing the factory trust) waits for the first to finish, then works from the
+    /// state the first left. Waiting is bounded by the other command's run time (seconds; the
+    /// medium is copied and verified in private scratch), so it is preferred to failing fast:
+    /// a refused "store busy" would only make the operator run the command again.
+    ///
+    /// Once held, crash leftovers are removed: every entry of `tmp/` and any `current.tmp-*`.
+    pub fn lock(&self) -> Result<StoreLock, StoreError> {
+        self.ensure_layout()?;
+        let path = self.dir.join("lock");
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err("create", &path))?;
+        file.lock().map_err(io_err("lock", &path))?;
+        let lock = StoreLock { _file: file };
+        self.remove_leftovers(&lock)?;
+        Ok(lock)
+    }
+
+    /// Removes what a crashed writer left: scratch and staging folders in `tmp/`, and temporary
+    /// pointer files. Under the lock nothing else can be using them.
+    fn remove_leftovers(&self, _lock: &StoreLock) -> Result<(), StoreError> {
+        let tmp = self.dir.join("tmp");
+        for entry in fs::read_dir(&tmp).map_err(io_err("list", &tmp))? {
+            let entry = entry.map_err(io_err("list", &tmp))?;
+            let path = entry.path();
+            let is_dir = entry.file_type().map_err(io_err("stat", &path))?.is_dir();
+            if is_dir {
+                fs::remove_dir_all(&path).map_err(io_err("remove", &path))?;
+            } else {
+                fs::remove_file(&path).map_err(io_err("remove", &path))?;
+            }
+        }
+        for entry in fs::read_dir(&self.dir).map_err(io_err("list", &self.dir))? {
+            let entry = entry.map_err(io_err("list", &self.dir))?;
+            if entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with("current.tmp-"))
+            {
+                let path = entry.path();
+                fs::remove_file(&path).map_err(io_err("remove", &path))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A fresh private scratch folder under `tmp/` (only under the lock: taking the lock empties
+    /// `tmp/`).
+    pub fn work_dir(&self, _lock: &StoreLock, kind: &str) -> Result<WorkDir, StoreError> {
         self.ensure_layout()?;
         let tmp = self.dir.join("tmp");
         for _ in 0..1000 {
@@ -333,6 +405,7 @@ impl Store {
     /// the caller read the store: if another process switched meanwhile, nothing is switched.
     pub fn commit(
         &self,
+        lock: &StoreLock,
         expected: Option<&str>,
         files: &[(&str, &[u8])],
         info: &GenerationInfo,
@@ -358,7 +431,7 @@ impl Store {
         let id = hex::encode(crypto::sha256(&manifest));
 
         // 1. Stage every file in a private folder and flush it.
-        let mut stage = self.work_dir("stage")?;
+        let mut stage = self.work_dir(lock, "stage")?;
         for (name, bytes) in &all {
             let path = stage.path().join(name);
             if let Some(parent) = path.parent() {
@@ -420,7 +493,11 @@ impl Store {
     }
 
     /// Appends one line to the history and flushes it.
-    pub fn append_history(&self, entry: &HistoryEntry) -> Result<(), StoreError> {
+    pub fn append_history(
+        &self,
+        _lock: &StoreLock,
+        entry: &HistoryEntry,
+    ) -> Result<(), StoreError> {
         self.ensure_layout()?;
         let path = self.dir.join("history.jsonl");
         let mut line = serde_json::to_vec(entry).map_err(|e| StoreError::Corrupt {
@@ -473,20 +550,26 @@ impl Store {
         Ok((entries, skipped))
     }
 
-    /// After a crash between the switch and the history line: records the generation in force if
-    /// the history does not name it.
-    pub fn recover_history(&self, now: Timestamp) -> Result<(), StoreError> {
+    /// The generation in force when the history does not name it (a crash between the switch and
+    /// the history line). Read-only: needs no lock.
+    pub fn unrecorded_current(&self) -> Result<Option<Generation>, StoreError> {
         let Some(gen) = self.current()? else {
-            return Ok(());
+            return Ok(None);
         };
         let (entries, _) = self.history()?;
         let known = entries
             .iter()
             .any(|e| e.outcome == "accepted" && e.generation.as_deref() == Some(gen.id.as_str()));
-        if !known {
+        Ok((!known).then_some(gen))
+    }
+
+    /// After a crash between the switch and the history line: records the generation in force if
+    /// the history does not name it.
+    pub fn recover_history(&self, lock: &StoreLock, now: Timestamp) -> Result<(), StoreError> {
+        if let Some(gen) = self.unrecorded_current()? {
             let mut entry = HistoryEntry::accepted(&gen, gen.info.root.accepted_at.unwrap_or(now));
             entry.recovered = true;
-            self.append_history(&entry)?;
+            self.append_history(lock, &entry)?;
         }
         Ok(())
     }
@@ -521,8 +604,10 @@ mod tests {
         content: &[u8],
         crash: Option<CrashPoint>,
     ) -> Result<Generation, StoreError> {
+        let lock = store.lock().unwrap();
         let expected = store.current_id().unwrap();
         store.commit(
+            &lock,
             expected.as_deref(),
             &[("trusted_root.json", content)],
             &info(&hex::encode(crypto::sha256(content))),
@@ -569,8 +654,10 @@ mod tests {
         let store = Store::open(d.path());
         let first = commit(&store, b"a", None).unwrap();
         commit(&store, b"b", None).unwrap();
+        let lock = store.lock().unwrap();
         let e = store
             .commit(
+                &lock,
                 Some(&first.id),
                 &[("trusted_root.json", b"c")],
                 &info("c"),
@@ -578,6 +665,132 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(e.code(), "concurrent-update");
+    }
+
+    #[test]
+    fn second_writer_waits_for_the_lock_instead_of_racing_the_switch() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::open(d.path());
+        commit(&store, b"base", None).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let first = store.lock().unwrap();
+        let other = store.clone();
+        let waiter = std::thread::spawn(move || {
+            // Reads `current` only once it holds the lock, as every writer does.
+            let r = commit(&other, b"second", None);
+            tx.send(()).unwrap();
+            r
+        });
+        // While the first writer holds the lock, the second cannot get past `lock()`.
+        assert!(rx
+            .recv_timeout(std::time::Duration::from_millis(300))
+            .is_err());
+        let expected = store.current_id().unwrap();
+        let mine = store
+            .commit(
+                &first,
+                expected.as_deref(),
+                &[("trusted_root.json", b"first")],
+                &info("first"),
+                None,
+            )
+            .unwrap();
+        drop(first);
+        // The second writer then commits on top of the first: no concurrent-update refusal.
+        let theirs = waiter.join().unwrap().unwrap();
+        assert_ne!(mine.id, theirs.id);
+        assert_eq!(
+            store.current_id().unwrap().as_deref(),
+            Some(theirs.id.as_str())
+        );
+    }
+
+    #[test]
+    fn many_concurrent_writers_never_lose_or_refuse_a_commit() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::open(d.path());
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for i in 0..5 {
+                        let content = format!("{t}-{i}");
+                        let lock = store.lock().unwrap();
+                        let expected = store.current_id().unwrap();
+                        let g = store
+                            .commit(
+                                &lock,
+                                expected.as_deref(),
+                                &[("trusted_root.json", content.as_bytes())],
+                                &info(&content),
+                                None,
+                            )
+                            .unwrap();
+                        let e = HistoryEntry::accepted(&g, "2026-01-01T00:00:00Z".parse().unwrap());
+                        store.append_history(&lock, &e).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let (entries, skipped) = store.history().unwrap();
+        assert_eq!((entries.len(), skipped), (20, 0));
+        // The generation in force is the one the last history line names.
+        assert_eq!(
+            store.current_id().unwrap(),
+            entries.last().unwrap().generation.clone()
+        );
+    }
+
+    #[test]
+    fn crash_leftovers_are_removed_when_the_next_writer_takes_the_lock() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::open(d.path());
+        let old = commit(&store, b"old", None).unwrap();
+        // A power cut after moving a generation into place leaves it unreferenced; one after
+        // staging leaves the staging folder; one after writing the pointer leaves `current.tmp-*`
+        // (planted here: the crash helper's own lock would clean the earlier ones); a crashed
+        // command may also leave a scratch file.
+        commit(&store, b"new", Some(CrashPoint::AfterGeneration)).unwrap_err();
+        commit(&store, b"new2", Some(CrashPoint::AfterStaging)).unwrap_err();
+        fs::write(store.dir().join("current.tmp-4242"), b"x\n").unwrap();
+        fs::write(store.dir().join("tmp/stray"), b"x").unwrap();
+        assert_eq!(fs::read_dir(store.dir().join("tmp")).unwrap().count(), 2);
+        let stray_pointer = |s: &Store| {
+            fs::read_dir(s.dir())
+                .unwrap()
+                .filter(|e| {
+                    let name = e.as_ref().unwrap().file_name();
+                    name.to_string_lossy().starts_with("current.tmp-")
+                })
+                .count()
+        };
+        assert_eq!(stray_pointer(&store), 1);
+        // Readers take no lock and do not clean up.
+        assert_eq!(
+            store.current_id().unwrap().as_deref(),
+            Some(old.id.as_str())
+        );
+        assert_eq!(fs::read_dir(store.dir().join("tmp")).unwrap().count(), 2);
+
+        let lock = store.lock().unwrap();
+        assert_eq!(fs::read_dir(store.dir().join("tmp")).unwrap().count(), 0);
+        assert_eq!(stray_pointer(&store), 0);
+        drop(lock);
+        // The generation the crashed commit moved into place is kept (history may name such
+        // generations; they are never removed automatically).
+        let generations = fs::read_dir(store.dir().join("generations"))
+            .unwrap()
+            .count();
+        assert_eq!(generations, 2);
+        let next = commit(&store, b"next", None).unwrap();
+        assert_eq!(
+            store.current_id().unwrap().as_deref(),
+            Some(next.id.as_str())
+        );
+        assert_eq!(fs::read_dir(store.dir().join("tmp")).unwrap().count(), 0);
     }
 
     #[test]
@@ -595,11 +808,12 @@ mod tests {
         let store = Store::open(d.path());
         let g = commit(&store, b"a", None).unwrap();
         let e = HistoryEntry::accepted(&g, "2026-01-01T00:00:00Z".parse().unwrap());
-        store.append_history(&e).unwrap();
+        let lock = store.lock().unwrap();
+        store.append_history(&lock, &e).unwrap();
         let path = store.dir().join("history.jsonl");
         let mut f = fs::OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(b"{\"outcome\":\"acc").unwrap();
-        store.append_history(&e).unwrap();
+        store.append_history(&lock, &e).unwrap();
         let (entries, skipped) = store.history().unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(skipped, 1);
@@ -610,15 +824,16 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let store = Store::open(d.path());
         let g = commit(&store, b"a", None).unwrap();
+        let lock = store.lock().unwrap();
         store
-            .recover_history("2026-02-02T00:00:00Z".parse().unwrap())
+            .recover_history(&lock, "2026-02-02T00:00:00Z".parse().unwrap())
             .unwrap();
         let (entries, _) = store.history().unwrap();
         assert_eq!(entries.len(), 1);
         assert!(entries[0].recovered);
         assert_eq!(entries[0].generation.as_deref(), Some(g.id.as_str()));
         store
-            .recover_history("2026-02-02T00:00:00Z".parse().unwrap())
+            .recover_history(&lock, "2026-02-02T00:00:00Z".parse().unwrap())
             .unwrap();
         assert_eq!(store.history().unwrap().0.len(), 1);
     }

@@ -426,9 +426,10 @@ pub fn verify(
             &metadata_dir.join("timestamp.json"),
             limits::MAX_TUF_TIMESTAMP_BYTES,
         )?;
+        // Each role is read with its own acceptance cap; the store reads it back with the same.
         let snapshot = read_capped(
             &metadata_dir.join(name(summary.snapshot.version, "snapshot")),
-            limits::MAX_TUF_TARGETS_BYTES,
+            limits::MAX_TUF_SNAPSHOT_BYTES,
         )?;
         let targets = read_capped(
             &metadata_dir.join(name(summary.targets.version, "targets")),
