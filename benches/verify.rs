@@ -100,10 +100,9 @@ fn bench_parse(c: &mut Criterion) {
     g.finish();
 }
 
-fn bench_verify(c: &mut Criterion) {
-    let now = airlock::clock::now();
-    let policy = policy();
-    let cases = [
+/// The two bundles every verification benchmark times, with their trusted roots.
+fn cases() -> [(&'static str, &'static [u8], TrustedRoot); 2] {
+    [
         (
             "rekor1_v03",
             BUNDLE_REKOR1,
@@ -114,7 +113,13 @@ fn bench_verify(c: &mut Criterion) {
             BUNDLE_REKOR2,
             parse_root(ROOT_REKOR2, "rekor2-happy-path root"),
         ),
-    ];
+    ]
+}
+
+fn bench_verify(c: &mut Criterion) {
+    let now = airlock::clock::now();
+    let policy = policy();
+    let cases = cases();
     let mut g = c.benchmark_group("verify");
     for (name, bundle, root) in &cases {
         let verifier = Verifier::new(root.clone());
@@ -134,18 +139,7 @@ fn bench_verify(c: &mut Criterion) {
 fn bench_oneshot(c: &mut Criterion) {
     let now = airlock::clock::now();
     let policy = policy();
-    let cases = [
-        (
-            "rekor1_v03",
-            BUNDLE_REKOR1,
-            parse_root(ROOT_PRODUCTION, "production root"),
-        ),
-        (
-            "rekor2_tsa",
-            BUNDLE_REKOR2,
-            parse_root(ROOT_REKOR2, "rekor2-happy-path root"),
-        ),
-    ];
+    let cases = cases();
     let mut g = c.benchmark_group("oneshot");
     for (name, bundle, root) in &cases {
         match parse_and_verify_oneshot(bundle, root, &policy, now) {

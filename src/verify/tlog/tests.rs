@@ -549,78 +549,82 @@ fn v02_bundle_proof_without_checkpoint_is_refused() {
     assert!(v.set_verified && v.inclusion_proof_verified && !v.checkpoint_verified);
 }
 
+/// Verifies a Rekor v2 entry of `log` whose checkpoint is replaced: `note` builds the note text
+/// from the proof's root hash, `sign` the signature lines for that note. Returns the code.
+fn v2_code_with_checkpoint(
+    log: &EdLog,
+    note: impl FnOnce(&[u8]) -> String,
+    sign: impl FnOnce(&str) -> String,
+) -> &'static str {
+    let d = artifact_digest();
+    let mut e = v2_entry(log, hashedrekord_v2(SIG, CERT, &d));
+    if let Some(p) = e.inclusion_proof.as_mut() {
+        let note = note(&p.root_hash);
+        p.checkpoint = Some(format!("{note}\n{}", sign(&note)));
+    }
+    code(verify_entry(
+        &e,
+        BundleVersion::V03,
+        &expected_msg(&d),
+        &v2_log(log),
+    ))
+}
+
 #[test]
 fn checkpoint_with_a_wrong_root_is_refused() {
     let log = ed_log("log.example/v2");
-    let d = artifact_digest();
-    let mut e = v2_entry(&log, hashedrekord_v2(SIG, CERT, &d));
-    if let Some(p) = e.inclusion_proof.as_mut() {
-        // A genuine checkpoint of the same log, for a different tree.
-        let note = format!("{}\n7\n{}\n", log.name, b64_encode(&[7u8; 32]));
-        p.checkpoint = Some(format!("{note}\n{}", log.sign_line(&note)));
-    }
-    let r = verify_entry(&e, BundleVersion::V03, &expected_msg(&d), &v2_log(&log));
-    assert_eq!(code(r), "checkpoint-mismatch");
+    // A genuine checkpoint of the same log, for a different tree.
+    let c = v2_code_with_checkpoint(
+        &log,
+        |_| format!("{}\n7\n{}\n", log.name, b64_encode(&[7u8; 32])),
+        |n| log.sign_line(n),
+    );
+    assert_eq!(c, "checkpoint-mismatch");
 }
 
 #[test]
 fn checkpoint_with_a_wrong_size_is_refused() {
     let log = ed_log("log.example/v2");
-    let d = artifact_digest();
-    let mut e = v2_entry(&log, hashedrekord_v2(SIG, CERT, &d));
-    if let Some(p) = e.inclusion_proof.as_mut() {
-        let note = format!("{}\n8\n{}\n", log.name, b64_encode(&p.root_hash));
-        p.checkpoint = Some(format!("{note}\n{}", log.sign_line(&note)));
-    }
-    let r = verify_entry(&e, BundleVersion::V03, &expected_msg(&d), &v2_log(&log));
-    assert_eq!(code(r), "checkpoint-mismatch");
+    let c = v2_code_with_checkpoint(
+        &log,
+        |root| format!("{}\n8\n{}\n", log.name, b64_encode(root)),
+        |n| log.sign_line(n),
+    );
+    assert_eq!(c, "checkpoint-mismatch");
 }
 
 #[test]
 fn checkpoint_with_a_wrong_key_hint_is_refused() {
     let log = ed_log("log.example/v2");
-    let d = artifact_digest();
-    let mut e = v2_entry(&log, hashedrekord_v2(SIG, CERT, &d));
-    if let Some(p) = e.inclusion_proof.as_mut() {
-        let note = format!("{}\n7\n{}\n", log.name, b64_encode(&p.root_hash));
-        p.checkpoint = Some(format!(
-            "{note}\n{}",
-            log.line_as(&log.name, &[1, 2, 3, 4], &note)
-        ));
-    }
-    let r = verify_entry(&e, BundleVersion::V03, &expected_msg(&d), &v2_log(&log));
-    assert_eq!(code(r), "checkpoint-no-valid-signature");
+    let c = v2_code_with_checkpoint(
+        &log,
+        |root| format!("{}\n7\n{}\n", log.name, b64_encode(root)),
+        |n| log.line_as(&log.name, &[1, 2, 3, 4], n),
+    );
+    assert_eq!(c, "checkpoint-no-valid-signature");
 }
 
 #[test]
 fn checkpoint_with_a_missing_origin_is_refused() {
     let log = ed_log("log.example/v2");
-    let d = artifact_digest();
-    let mut e = v2_entry(&log, hashedrekord_v2(SIG, CERT, &d));
-    if let Some(p) = e.inclusion_proof.as_mut() {
-        let note = format!("7\n{}\n", b64_encode(&p.root_hash));
-        p.checkpoint = Some(format!("{note}\n{}", log.sign_line(&note)));
-    }
-    let r = verify_entry(&e, BundleVersion::V03, &expected_msg(&d), &v2_log(&log));
-    assert_eq!(code(r), "checkpoint-malformed");
+    let c = v2_code_with_checkpoint(
+        &log,
+        |root| format!("7\n{}\n", b64_encode(root)),
+        |n| log.sign_line(n),
+    );
+    assert_eq!(c, "checkpoint-malformed");
 }
 
 #[test]
 fn checkpoint_witness_cosignatures_are_tolerated() {
     let log = ed_log("log.example/v2");
     let witness = ed_log("witness.example");
-    let d = artifact_digest();
-    let mut e = v2_entry(&log, hashedrekord_v2(SIG, CERT, &d));
-    if let Some(p) = e.inclusion_proof.as_mut() {
-        let note = format!("{}\n7\n{}\n", log.name, b64_encode(&p.root_hash));
-        p.checkpoint = Some(format!(
-            "{note}\n{}{}",
-            witness.sign_line(&note),
-            log.sign_line(&note)
-        ));
-    }
-    let r = verify_entry(&e, BundleVersion::V03, &expected_msg(&d), &v2_log(&log));
-    assert_eq!(code(r), "ok");
+    let c = v2_code_with_checkpoint(
+        &log,
+        |root| format!("{}\n7\n{}\n", log.name, b64_encode(root)),
+        |n| format!("{}{}", witness.sign_line(n), log.sign_line(n)),
+    );
+    assert_eq!(c, "ok");
 }
 
 #[test]
