@@ -33,15 +33,20 @@
 //! - [`policy`]: who must have signed.
 //! - [`cli`]: flags, exit codes, output.
 //! - [`limits`]: every cap on outside input; [`clock`]: the one reader of system time.
+//! - [`input`]: opening the operator's files (regular files only, capped); [`text`]: the one
+//!   escaping of outside strings shown to a person.
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod archive;
 pub mod bundle;
 pub mod cli;
 pub mod clock;
 pub mod der;
+pub mod input;
 pub mod limits;
 pub mod policy;
+pub mod text;
 pub mod time;
 pub mod trust;
 pub mod verify;

@@ -110,3 +110,51 @@ pub const MAX_SIGNING_CONFIG_BYTES: u64 = 1024 * 1024;
 /// Largest trust history file read back (bytes). Stops a corrupted or planted history file from
 /// exhausting memory; one entry is about 500 bytes.
 pub const MAX_TRUST_HISTORY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Longest untrusted value (a name, a media type, an identity) shown to a person, in characters;
+/// longer ones end in an ellipsis. Stops a hostile bundle or tar entry name from flooding the
+/// operator's terminal or log; `--json` carries the whole value.
+pub const MAX_SHOWN_VALUE_CHARS: usize = 256;
+
+/// Longest text line shown to a person or written to a text log, in characters.
+pub const MAX_SHOWN_LINE_CHARS: usize = 4096;
+
+/// Most entries (files, folders, extension headers) in one imported tarball or folder. Stops an
+/// archive of millions of empty entries from filling the staging folder and the result list; an
+/// OCI layout of a hundred multi-platform images holds a few thousand blobs.
+pub const MAX_IMPORT_ENTRIES: usize = 50_000;
+
+/// Largest single file in an imported tarball (bytes). Stops a header claiming exabytes; the
+/// largest real image layers are a few GiB.
+pub const MAX_IMPORT_ENTRY_BYTES: u64 = 32 * 1024 * 1024 * 1024;
+
+/// Most bytes written into staging by one import, and most decompressed bytes read from one
+/// tarball. Stops a medium from filling the data dir.
+pub const MAX_IMPORT_TOTAL_BYTES: u64 = 64 * 1024 * 1024 * 1024;
+
+/// Largest ratio of decompressed to compressed bytes accepted once past
+/// [`COMPRESSION_RATIO_FLOOR_BYTES`]. Stops gzip and zstd bombs (1 GB of zeros is 1 MB of gzip,
+/// a ratio of 1000; zstd reaches 30000) in bounded time; real tarballs of OCI layouts, whose
+/// layers are compressed already, stay near 1, and uncompressed layers near 3 to 10.
+pub const MAX_COMPRESSION_RATIO: u64 = 100;
+
+/// Decompressed bytes allowed before the compression ratio is judged (small archives of text
+/// compress far better than 100:1 and are harmless).
+pub const COMPRESSION_RATIO_FLOOR_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Largest zstd window accepted, as a power of two (2^27 = 128 MiB, what `zstd --long` writes).
+/// Stops a frame header from making the decoder allocate gigabytes.
+pub const MAX_ZSTD_WINDOW_LOG: u32 = 27;
+
+/// Largest PAX extended header in a tar stream (bytes). Stops a PAX header claiming gigabytes
+/// from being read into memory (the `tar` crate reads them whole); real ones hold a path and a
+/// few times, under 1 KiB.
+pub const MAX_PAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// Longest entry name in an archive or folder (bytes), Linux's PATH_MAX. Also caps GNU long-name
+/// headers.
+pub const MAX_ENTRY_NAME_BYTES: usize = 4096;
+
+/// Deepest entry path in an archive or folder, in components. Stops a deep folder medium from
+/// exhausting the walker's stack.
+pub const MAX_ENTRY_DEPTH: usize = 64;

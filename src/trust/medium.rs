@@ -6,13 +6,12 @@
 //! metadata that the TUF client reads. Must not touch: TUF decisions, the trust store, the clock,
 //! anything outside the staging folder it is given.
 
-use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{self, BufReader, Read, Write};
-use std::path::{Component, Path, PathBuf};
-use std::rc::Rc;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
 
+use crate::archive::{self, ArchiveError, ArchiveLimits, Select};
 use crate::limits;
 
 /// Why a medium could not be turned into a staged TUF repository.
@@ -28,10 +27,9 @@ pub enum MediumError {
     NoRepository { path: PathBuf },
     #[error("{path} holds several TUF repositories ({candidates}); point --from at one of them")]
     AmbiguousRepository { path: PathBuf, candidates: String },
-    #[error("{path} is not a usable .tar.gz: {why}")]
-    BadArchive { path: PathBuf, why: String },
-    #[error("archive entry '{entry}' refused: {why}; only regular files and folders with relative paths are accepted")]
-    UnsafeArchiveEntry { entry: String, why: String },
+    /// Reading the folder or archive failed (the `archive` module's rules and caps).
+    #[error(transparent)]
+    Archive(ArchiveError),
     #[error("{what} exceeds the limit of {limit}")]
     TooLarge { what: String, limit: u64 },
     #[error("cannot write the staging folder {path}: {why}")]
@@ -46,8 +44,13 @@ impl MediumError {
             Self::Unreadable { .. } => "source-unreadable",
             Self::NoRepository { .. } => "not-a-tuf-repository",
             Self::AmbiguousRepository { .. } => "ambiguous-repository",
-            Self::BadArchive { .. } => "bad-archive",
-            Self::UnsafeArchiveEntry { .. } => "unsafe-archive",
+            Self::Archive(a) => match a {
+                ArchiveError::Empty { .. }
+                | ArchiveError::NotAnArchive { .. }
+                | ArchiveError::Corrupt { .. } => "bad-archive",
+                ArchiveError::Bomb { .. } => "too-large",
+                other => other.code(),
+            },
             Self::TooLarge { .. } => "too-large",
             Self::Staging { .. } => "staging-failed",
         }
@@ -56,7 +59,11 @@ impl MediumError {
     /// Whether this is a refusal of what the medium offers (an endless-data attack), as opposed to
     /// an unusable input.
     pub fn is_refusal(&self) -> bool {
-        matches!(self, Self::TooLarge { .. })
+        matches!(
+            self,
+            Self::TooLarge { .. }
+                | Self::Archive(ArchiveError::TooLarge { .. } | ArchiveError::Bomb { .. })
+        )
     }
 }
 
@@ -113,128 +120,58 @@ fn staging(path: &Path, e: impl std::fmt::Display) -> MediumError {
 /// Stages `source` (a folder, or a `.tar.gz`/`.tar` file) into `work`, which must be an empty,
 /// private folder.
 pub fn stage(source: &Path, work: &Path) -> Result<Staged, MediumError> {
-    let meta = match fs::metadata(source) {
-        Ok(m) => m,
+    match fs::metadata(source) {
+        Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(MediumError::NotFound {
                 path: source.to_path_buf(),
             })
         }
         Err(e) => return Err(unreadable(source, e)),
-    };
-    if meta.is_dir() {
-        let repo = locate(source)?;
-        copy_metadata(&repo, work)
-    } else if meta.is_file() {
-        let file = fs::File::open(source).map_err(|e| unreadable(source, e))?;
-        stage_archive(BufReader::new(file), source, work)
-    } else {
-        Err(unreadable(source, "it is neither a folder nor a file"))
     }
-}
-
-/// Stages an archive given as a reader (a `.tar.gz`, or a plain `.tar`). `label` names it in
-/// messages.
-pub fn stage_archive(
-    reader: impl io::BufRead,
-    label: &Path,
-    work: &Path,
-) -> Result<Staged, MediumError> {
-    stage_archive_capped(reader, label, work, limits::MAX_ARCHIVE_STREAM_BYTES)
-}
-
-fn stage_archive_capped(
-    mut reader: impl io::BufRead,
-    label: &Path,
-    work: &Path,
-    stream_cap: u64,
-) -> Result<Staged, MediumError> {
     let extracted = work.join("medium");
     fs::create_dir(&extracted).map_err(|e| staging(&extracted, e))?;
-    // RFC 1952 §2.3.1: a gzip member starts with ID1 = 31, ID2 = 139.
-    let is_gzip = reader
-        .fill_buf()
-        .map_err(|e| unreadable(label, e))?
-        .starts_with(&[0x1f, 0x8b]);
-    let exceeded = Rc::new(Cell::new(false));
-    let result = if is_gzip {
-        // Several gzip members may follow each other (pigz, concatenation): read them all.
-        let gz = flate2::read::MultiGzDecoder::new(reader);
-        extract(
-            CappedReader::new(gz, stream_cap, exceeded.clone()),
-            label,
-            &extracted,
-        )
-    } else {
-        extract(
-            CappedReader::new(reader, stream_cap, exceeded.clone()),
-            label,
-            &extracted,
-        )
-    };
-    if exceeded.get() {
-        return Err(MediumError::TooLarge {
-            what: format!("the decompressed size of {}", label.display()),
-            limit: stream_cap,
-        });
-    }
-    result?;
-    let repo = locate(&extracted).map_err(|e| match e {
+    archive::stage(source, &extracted, &ArchiveLimits::TUF_MEDIUM, SELECT, None)
+        .map_err(MediumError::Archive)?;
+    finish(source, &extracted, work)
+}
+
+/// Stages an archive given in memory (a `.tar.gz`, or a plain `.tar`). `label` names it in
+/// messages.
+pub fn stage_archive(bytes: &[u8], label: &Path, work: &Path) -> Result<Staged, MediumError> {
+    let extracted = work.join("medium");
+    fs::create_dir(&extracted).map_err(|e| staging(&extracted, e))?;
+    archive::stage_reader(
+        io::BufReader::new(bytes),
+        label,
+        &extracted,
+        &ArchiveLimits::TUF_MEDIUM,
+        SELECT,
+    )
+    .map_err(MediumError::Archive)?;
+    finish(label, &extracted, work)
+}
+
+/// Only what can belong to a TUF repository is written; the rest is read through, still checked.
+const SELECT: Select = Select {
+    keep: relevant,
+    descend: relevant_dir,
+};
+
+fn finish(label: &Path, extracted: &Path, work: &Path) -> Result<Staged, MediumError> {
+    let repo = locate(extracted).map_err(|e| match e {
         MediumError::NoRepository { .. } => MediumError::NoRepository {
             path: label.to_path_buf(),
+        },
+        MediumError::AmbiguousRepository { candidates, .. } => MediumError::AmbiguousRepository {
+            path: label.to_path_buf(),
+            candidates,
         },
         other => other,
     })?;
     let mut staged = copy_metadata(&repo, work)?;
-    staged.repository = label.join(repo.strip_prefix(&extracted).unwrap_or(Path::new("")));
+    staged.repository = label.join(repo.strip_prefix(extracted).unwrap_or(Path::new("")));
     Ok(staged)
-}
-
-/// A reader that fails (and raises a flag) once more than `limit` bytes went through it.
-struct CappedReader<R> {
-    inner: R,
-    left: u64,
-    exceeded: Rc<Cell<bool>>,
-}
-
-impl<R> CappedReader<R> {
-    fn new(inner: R, limit: u64, exceeded: Rc<Cell<bool>>) -> Self {
-        Self {
-            inner,
-            left: limit,
-            exceeded,
-        }
-    }
-}
-
-impl<R: Read> Read for CappedReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let n64 = u64::try_from(n).unwrap_or(u64::MAX);
-        if n64 > self.left {
-            self.exceeded.set(true);
-            return Err(io::Error::other("decompressed size limit exceeded"));
-        }
-        self.left -= n64;
-        Ok(n)
-    }
-}
-
-/// The normal components of an archive path, or why the path is refused.
-fn safe_components(path: &Path) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    for c in path.components() {
-        match c {
-            Component::Normal(s) => match s.to_str() {
-                Some(s) => out.push(s.to_string()),
-                None => return Err("the path is not UTF-8".into()),
-            },
-            Component::CurDir => {}
-            Component::ParentDir => return Err("the path contains '..'".into()),
-            Component::RootDir | Component::Prefix(_) => return Err("the path is absolute".into()),
-        }
-    }
-    Ok(out)
 }
 
 /// Whether an archive member can belong to a TUF repository at the archive's top or in one
@@ -249,94 +186,14 @@ fn relevant(components: &[String]) -> bool {
     }
 }
 
-fn extract(reader: impl Read, label: &Path, dest: &Path) -> Result<(), MediumError> {
-    let bad = |e: io::Error| MediumError::BadArchive {
-        path: label.to_path_buf(),
-        why: e.to_string(),
-    };
-    let mut archive = tar::Archive::new(reader);
-    let mut entries_seen: usize = 0;
-    let mut files_written: usize = 0;
-    let mut bytes_written: u64 = 0;
-    for entry in archive.entries().map_err(bad)? {
-        let mut entry = entry.map_err(bad)?;
-        entries_seen = entries_seen.saturating_add(1);
-        if entries_seen > limits::MAX_ARCHIVE_ENTRIES {
-            return Err(MediumError::TooLarge {
-                what: format!("the number of entries in {}", label.display()),
-                limit: u64::try_from(limits::MAX_ARCHIVE_ENTRIES).unwrap_or(u64::MAX),
-            });
-        }
-        let raw_path = entry.path().map_err(bad)?.into_owned();
-        let shown = raw_path.display().to_string();
-        let components =
-            safe_components(&raw_path).map_err(|why| MediumError::UnsafeArchiveEntry {
-                entry: shown.clone(),
-                why,
-            })?;
-        let kind = entry.header().entry_type();
-        if kind.is_pax_global_extensions() || kind.is_pax_local_extensions() {
-            continue;
-        }
-        if kind.is_dir() {
-            continue; // folders are created as files need them
-        }
-        if !kind.is_file() {
-            return Err(MediumError::UnsafeArchiveEntry {
-                entry: shown,
-                why: format!("it is a {kind:?} entry, not a regular file"),
-            });
-        }
-        if components.is_empty() {
-            return Err(MediumError::UnsafeArchiveEntry {
-                entry: shown,
-                why: "the path is empty".into(),
-            });
-        }
-        if !relevant(&components) {
-            // Unrelated files beside the repository: read through, never written.
-            io::copy(&mut entry, &mut io::sink()).map_err(bad)?;
-            continue;
-        }
-        files_written = files_written.saturating_add(1);
-        if files_written > limits::MAX_MEDIUM_FILES {
-            return Err(MediumError::TooLarge {
-                what: format!("the number of repository files in {}", label.display()),
-                limit: u64::try_from(limits::MAX_MEDIUM_FILES).unwrap_or(u64::MAX),
-            });
-        }
-        let mut target = dest.to_path_buf();
-        for c in &components {
-            target.push(c);
-        }
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).map_err(|e| staging(parent, e))?;
-        }
-        let mut out = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&target)
-            .map_err(|e| MediumError::UnsafeArchiveEntry {
-                entry: shown.clone(),
-                why: format!("cannot be written ({e}); is it listed twice?"),
-            })?;
-        let room = limits::MAX_MEDIUM_BYTES.saturating_sub(bytes_written);
-        let copied = io::copy(&mut (&mut entry).take(room.saturating_add(1)), &mut out).map_err(
-            |e| match e.kind() {
-                io::ErrorKind::Other => bad(e),
-                _ => staging(&target, e),
-            },
-        )?;
-        bytes_written = bytes_written.saturating_add(copied);
-        if bytes_written > limits::MAX_MEDIUM_BYTES {
-            return Err(MediumError::TooLarge {
-                what: format!("the repository files in {}", label.display()),
-                limit: limits::MAX_MEDIUM_BYTES,
-            });
-        }
-        // Whatever the header claimed, the rest of this entry (if any) is skipped by `tar`.
+/// Whether a folder of a folder medium can hold repository files: any top-level folder (the
+/// repository may be there), and anything under a `targets/` folder.
+fn relevant_dir(components: &[String]) -> bool {
+    match components {
+        [_] => true,
+        [first, second, ..] => first == "targets" || second == "targets",
+        [] => false,
     }
-    Ok(())
 }
 
 fn is_repository(dir: &Path) -> bool {
@@ -487,11 +344,7 @@ mod tests {
 
     fn stage_bytes(bytes: &[u8]) -> (tempfile::TempDir, Result<Staged, MediumError>) {
         let work = tempfile::tempdir().unwrap();
-        let r = stage_archive(
-            io::Cursor::new(bytes.to_vec()),
-            Path::new("usb.tar.gz"),
-            work.path(),
-        );
+        let r = stage_archive(bytes, Path::new("usb.tar.gz"), work.path());
         (work, r)
     }
 
@@ -535,24 +388,63 @@ mod tests {
 
     #[test]
     fn gzip_bomb_is_refused_without_writing_it() {
-        // An entry claiming 8 MiB of zeros; a 1 MiB stream cap (the real one is larger) stops it.
+        // An entry claiming 64 MiB of zeros: past the ratio floor, the 1000:1 ratio stops it.
         let mut tar_header = tar::Header::new_gnu();
         tar_header.set_path("unrelated.bin").unwrap();
-        tar_header.set_size(8 * 1024 * 1024);
+        tar_header.set_size(64 * 1024 * 1024);
         tar_header.set_cksum();
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(tar_header.as_bytes()).unwrap();
-        gz.write_all(&vec![0u8; 8 * 1024 * 1024]).unwrap();
+        gz.write_all(&vec![0u8; 64 * 1024 * 1024]).unwrap();
         let a = gz.finish().unwrap();
-        let work = tempfile::tempdir().unwrap();
-        let r = stage_archive_capped(
-            io::Cursor::new(a),
-            Path::new("usb.tar.gz"),
-            work.path(),
-            1024 * 1024,
-        );
-        assert_eq!(r.unwrap_err().code(), "too-large");
+        let (work, r) = stage_bytes(&a);
+        let e = r.unwrap_err();
+        assert_eq!(e.code(), "too-large", "{e}");
+        assert!(e.is_refusal());
         assert!(!work.path().join("medium/unrelated.bin").exists());
+    }
+
+    #[test]
+    fn truncated_tar_gz_is_a_bad_archive_not_a_staging_failure() {
+        let a = tar_gz(&[("timestamp.json", FILE, &[b'x'; 100_000], None)]);
+        let (_w, r) = stage_bytes(&a[..a.len() / 2]);
+        let e = r.unwrap_err();
+        assert_eq!(e.code(), "bad-archive", "{e}");
+        let m = e.to_string();
+        assert!(
+            m.starts_with("usb.tar.gz: tar.gz is truncated or corrupt"),
+            "{m}"
+        );
+        assert!(!m.contains("staging"), "{m}");
+    }
+
+    #[test]
+    fn truncated_plain_tar_is_not_called_a_tar_gz() {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_ustar();
+        h.set_path("timestamp.json").unwrap();
+        h.set_size(10_000);
+        h.set_cksum();
+        builder.append(&h, &[b'x'; 10_000][..]).unwrap();
+        let t = builder.into_inner().unwrap();
+        let work = tempfile::tempdir().unwrap();
+        let e = stage_archive(&t[..3000], Path::new("usb.tar"), work.path()).unwrap_err();
+        assert_eq!(e.code(), "bad-archive");
+        assert!(
+            e.to_string().starts_with("usb.tar: tar is truncated"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn folder_medium_with_a_symlink_out_of_the_tree_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("timestamp.json"), b"{}").unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", dir.path().join("1.root.json")).unwrap();
+        let work = tempfile::tempdir().unwrap();
+        let e = stage(dir.path(), work.path()).unwrap_err();
+        assert_eq!(e.code(), "unsafe-archive");
+        assert!(e.to_string().contains("symbolic link"), "{e}");
     }
 
     #[test]

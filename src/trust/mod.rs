@@ -11,7 +11,6 @@ pub mod store;
 pub mod trusted_root;
 pub mod tuf;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -149,6 +148,8 @@ impl TrustError {
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     pub action: String,
+    /// What this command read: the `--from` medium, the trusted-root file, or the factory state.
+    pub offered: String,
     /// False when the medium offered exactly the trust state already in force.
     pub changed: bool,
     pub generation: String,
@@ -191,19 +192,21 @@ struct Plan<'a> {
 }
 
 fn read_file(path: &Path, cap: u64) -> Result<Vec<u8>, TrustError> {
-    let unreadable = |why: String| TrustError::Unreadable {
+    // Regular files only, opened without blocking (a FIFO named as --root would hang).
+    crate::input::read_capped(path, cap, "file").map_err(|e| TrustError::Unreadable {
         path: path.to_path_buf(),
-        why,
-    };
-    let f = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-    let mut bytes = Vec::new();
-    f.take(cap.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| unreadable(e.to_string()))?;
-    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > cap {
-        return Err(unreadable(format!("it is larger than {cap} bytes")));
-    }
-    Ok(bytes)
+        why: match e {
+            crate::input::InputError::TooLarge { limit, .. } => {
+                format!("it is larger than {limit} bytes")
+            }
+            crate::input::InputError::NotRegular { kind, .. } => {
+                format!("it is {kind}, not a regular file")
+            }
+            crate::input::InputError::Open { why, .. }
+            | crate::input::InputError::Read { why, .. } => why.to_string(),
+            other => other.to_string(),
+        },
+    })
 }
 
 fn medium_label(p: &Path) -> String {
@@ -278,11 +281,12 @@ fn accept_tuf(
     let pinned = stored
         .as_ref()
         .map_or(plan.pinned.as_slice(), |s| s.root.as_slice());
+    let offered = plan.label.clone();
     let work = store.work_dir(lock, plan.action)?;
     let staged = match plan.source {
         Source::Medium(p) => medium::stage(p, work.path())?,
         Source::Factory => medium::stage_archive(
-            std::io::BufReader::new(factory::STATE_TAR_GZ),
+            factory::STATE_TAR_GZ,
             Path::new(factory::STATE_NAME),
             work.path(),
         )?,
@@ -302,6 +306,7 @@ fn accept_tuf(
         if g.info.root.tuf_verified && g.info.root.digest == digest && same_state {
             return Ok(Outcome {
                 action: plan.action.into(),
+                offered: plan.label.clone(),
                 changed: false,
                 generation: g.id.clone(),
                 info: g.info.root.clone().restale(now),
@@ -360,6 +365,7 @@ fn accept_tuf(
     store.append_history(lock, &HistoryEntry::accepted(&gen, now))?;
     Ok(Outcome {
         action: plan.action.into(),
+        offered,
         changed: true,
         generation: gen.id,
         info: info.restale(now),
@@ -591,6 +597,7 @@ pub fn import(data_dir: &Path, file: &Path, now: Timestamp) -> Result<Outcome, T
         if !g.info.root.tuf_verified && g.info.root.digest == digest {
             return Ok(Outcome {
                 action: "import".into(),
+                offered: medium_label(file),
                 changed: false,
                 generation: g.id.clone(),
                 info: g.info.root.clone().restale(now),
@@ -646,6 +653,7 @@ pub fn import(data_dir: &Path, file: &Path, now: Timestamp) -> Result<Outcome, T
     store.append_history(&lock, &HistoryEntry::accepted(&gen, now))?;
     Ok(Outcome {
         action: "import".into(),
+        offered: medium_label(file),
         changed: true,
         generation: gen.id,
         info,
