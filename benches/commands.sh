@@ -249,6 +249,23 @@ if [ "${PEER:-1}" != 0 ]; then
     fi
 fi
 
+# ---- hostile batch input --------------------------------------------------------------------
+
+echo "== verify-bundle --batch on endless input: /dev/zero and a 1.5 GB file without a newline"
+truncate -s 1536M "$work/no-newline.jsonl"
+for k in $(seq 1 "$runs"); do
+    timed "$work/endless" "$airlock" --data-dir "$work/endless-data" verify-bundle \
+        --batch "$work/no-newline.jsonl" || true
+    timed "$work/devzero" "$airlock" --data-dir "$work/endless-data" verify-bundle \
+        --batch /dev/zero || true
+done
+echo "   $(head -c 200 "$work/endless.err")"
+endless_wall=$(median "$work/endless.times" '$1*1000')
+endless_rss=$(rss_mib "$airlock" --data-dir "$work/endless-data" verify-bundle --batch "$work/no-newline.jsonl")
+devzero_wall=$(median "$work/devzero.times" '$1*1000')
+devzero_rss=$(rss_mib "$airlock" --data-dir "$work/endless-data" verify-bundle --batch /dev/zero)
+rm -f "$work/no-newline.jsonl"
+
 # ---- table --------------------------------------------------------------------------------
 
 crit_r1=$(criterion_ms verify/rekor1_v03)
@@ -366,5 +383,11 @@ printf '%-58s %12s\n' "  trust init: pin root 12, walk to 15, install, wall" "$(
 printf '%-58s %12s\n' "  trust init 12 -> 15, CPU" "$(fmt "$tuf_init_cpu" 1)"
 printf '%-58s %12s\n' "  trust update: root-12 state -> root-15 state, wall" "$(fmt "$tuf_update_wall" 1)"
 printf '%-58s %12s\n' "  trust update 12 -> 15, CPU" "$(fmt "$tuf_update_cpu" 1)"
+echo
+printf '%-58s %12s\n' "Hostile batch input (refused, exit 2)" "ms"
+printf '%-58s %12s\n' "  1.5 GB file without a newline, wall" "$(fmt "$endless_wall" 1)"
+printf '%-58s %12s\n' "  1.5 GB file without a newline, peak RSS MiB" "$(fmt "$endless_rss" 1)"
+printf '%-58s %12s\n' "  /dev/zero, wall" "$(fmt "$devzero_wall" 1)"
+printf '%-58s %12s\n' "  /dev/zero, peak RSS MiB" "$(fmt "$devzero_rss" 1)"
 echo
 echo "n/a: not measured (the command did not verify, or the feature is not there yet; see above)."

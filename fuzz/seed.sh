@@ -9,7 +9,7 @@ tuf="$here/../tests/data/tuf/sigstore-public-good-tuf-states.tar.gz"
 corpus="$here/corpus"
 
 for t in bundle_json trusted_root_json intoto_statement certificate rfc3161_timestamp \
-         checkpoint tlog_entry verify_bundle tuf_tarball; do
+         checkpoint tlog_entry verify_bundle tuf_tarball batch_lines text_render archive; do
     mkdir -p "$corpus/$t"
 done
 
@@ -43,4 +43,14 @@ tar -xzf "$tuf" -C "$tmp" 2022-01-22_root2 2025-05-24_root12
 tar -czf "$corpus/tuf_tarball/root2.tar.gz" -C "$tmp" 2022-01-22_root2
 tar -cf "$corpus/tuf_tarball/root2.tar" -C "$tmp" 2022-01-22_root2
 tar -czf "$corpus/tuf_tarball/root12.tar.gz" -C "$tmp" 2025-05-24_root12
+# The import reader takes the same media, and zstd ones.
+cp "$corpus/tuf_tarball/root2.tar.gz" "$corpus/tuf_tarball/root2.tar" "$corpus/archive/"
+if command -v zstd >/dev/null; then
+    tar -cf - -C "$tmp" 2022-01-22_root2 | zstd -q -c > "$corpus/archive/root2.tar.zst"
+fi
+for dir in "$data"/bundle-verify/*/; do
+    [ -f "$dir/bundle.sigstore.json" ] && cp "$dir/bundle.sigstore.json" "$corpus/text_render/$(basename "$dir").json"
+done
+printf '{"bundle":"b.json","artifact":"a.txt","identity":"x","issuer":"y"}\n\n{"bundle":"c"}\n' \
+    > "$corpus/batch_lines/two.jsonl"
 echo "seeded: $(for t in "$corpus"/*/; do printf '%s=%s ' "$(basename "$t")" "$(ls "$t" | wc -l)"; done)"

@@ -104,7 +104,8 @@ fn hundred_megabyte_bundle_is_refused_before_parsing() {
     let mut big = vec![b' '; 100 * 1024 * 1024];
     big[0] = b'{';
     let p = write(tmp.path(), "huge.json", &big);
-    assert_one_line(&verify(&p, &a_txt(), &[]), 2, "huge.json", "limit");
+    // Refused evidence, like a bundle nested too deep: exit 1, `bundle-too-large`.
+    assert_one_line(&verify(&p, &a_txt(), &[]), 1, "huge.json", "limit");
 }
 
 #[test]

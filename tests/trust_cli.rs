@@ -211,3 +211,77 @@ fn import_then_status_says_not_tuf_verified() {
         r.stdout
     );
 }
+
+#[test]
+fn unchanged_update_names_the_medium_it_read_not_the_factory() {
+    let d = tempfile::tempdir().unwrap();
+    let from = state("2026-08-21_root15");
+    let r = airlock(
+        d.path(),
+        &["update", "--from", s(&from), "--at", "2026-08-22T00:00:00Z"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("unchanged"))
+        .unwrap_or_else(|| panic!("no 'unchanged' line: {}", r.stdout));
+    let canonical = std::fs::canonicalize(&from).unwrap();
+    assert!(
+        line.contains(&format!("usb:{}", canonical.display())),
+        "names the wrong source: {line}"
+    );
+    assert!(line.contains("installed from factory"), "{line}");
+}
+
+#[test]
+fn update_from_a_folder_holding_a_symlink_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let stick = tempfile::tempdir().unwrap();
+    let copy = copy_state("2026-08-21_root15", stick.path(), "repo");
+    std::os::unix::fs::symlink("/etc/hostname", copy.join("notes.json")).unwrap();
+    let r = airlock(d.path(), &["update", "--from", s(stick.path())]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_one_line(&r);
+    assert!(r.stderr.contains("[unsafe-archive]"), "{}", r.stderr);
+    assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+}
+
+#[test]
+fn truncated_tuf_tarball_is_blamed_on_the_medium_not_the_data_dir() {
+    let d = tempfile::tempdir().unwrap();
+    let stick = tempfile::tempdir().unwrap();
+    let tgz = stick.path().join("tuf.tar.gz");
+    tar_gz(&state("2026-08-21_root15"), "repo", &tgz);
+    let bytes = std::fs::read(&tgz).unwrap();
+    std::fs::write(&tgz, &bytes[..bytes.len() / 2]).unwrap();
+    let r = airlock(d.path(), &["update", "--from", s(&tgz)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_one_line(&r);
+    assert!(r.stderr.contains("[bad-archive]"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("tar.gz is truncated or corrupt"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("staging"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains(s(d.path())),
+        "shows the data dir: {}",
+        r.stderr
+    );
+}
+
+#[test]
+fn fifo_named_as_root_is_refused_without_blocking() {
+    let d = tempfile::tempdir().unwrap();
+    let fifo = d.path().join("root.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let r = airlock(d.path(), &["import", "--trusted-root", s(&fifo)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("FIFO"), "{}", r.stderr);
+}

@@ -84,35 +84,132 @@ pub fn precheck(bytes: &[u8], max_bytes: u64, max_depth: usize) -> Result<(), Js
     Ok(())
 }
 
-/// Parses capped JSON into `T` (derived structs refuse duplicate keys).
+/// Parses capped JSON into `T` (derived structs refuse duplicate keys); a failure names the
+/// field (`verificationMaterial.tlogEntries[0].logIndex: ...`).
+///
+/// The fast path is plain serde; only a document that fails is parsed a second time, tracking
+/// the path, so good documents pay nothing for the better message.
 pub fn parse<'a, T: Deserialize<'a>>(
     bytes: &'a [u8],
     max_bytes: u64,
     max_depth: usize,
 ) -> Result<T, JsonError> {
     precheck(bytes, max_bytes, max_depth)?;
-    serde_json::from_slice(bytes).map_err(|e| JsonError::Malformed(e.to_string()))
+    // RFC 8259 §8.1: "Implementations MUST NOT add a byte order mark (U+FEFF) to the beginning
+    // of a networked-transmitted JSON text."
+    if bytes.starts_with(&[0xef, 0xbb, 0xbf]) {
+        return Err(JsonError::Malformed(
+            "starts with a UTF-8 byte-order mark, which JSON does not allow".into(),
+        ));
+    }
+    if let Ok(v) = serde_json::from_slice(bytes) {
+        return Ok(v);
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let r = serde_path_to_error::deserialize::<_, T>(&mut de);
+    let e = match r {
+        Ok(v) => match de.end() {
+            Ok(()) => return Ok(v),
+            Err(e) => return Err(JsonError::Malformed(explain(&e))),
+        },
+        Err(e) => e,
+    };
+    let path = e.path().to_string();
+    let inner = explain(e.inner());
+    // A syntax error is about bytes, not about a field: its line and column say where.
+    let syntax = matches!(
+        e.inner().classify(),
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+    );
+    Err(JsonError::Malformed(
+        if syntax || path == "." || path.is_empty() {
+            inner
+        } else {
+            format!("field {}: {inner}", crate::text::escape(&path))
+        },
+    ))
+}
+
+/// serde_json's wording, wrapped in a sentence that says what is wrong with the document.
+fn explain(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let base = full
+        .rsplit_once(" at line ")
+        .map_or(full.as_str(), |(b, _)| b);
+    let at = if e.line() > 0 {
+        format!(" (line {}, column {})", e.line(), e.column())
+    } else {
+        String::new()
+    };
+    let what = if base.contains("surrogate")
+        || base.contains("hex escape")
+        || base.contains("invalid escape")
+        || base.contains("unicode code point")
+    {
+        format!("contains an invalid \\u escape ({base})")
+    } else if base.starts_with("EOF while parsing") {
+        format!("is truncated ({base})")
+    } else if base.starts_with("control character") {
+        "contains a raw control character inside a string (it must be escaped)".to_string()
+    } else if base.starts_with("trailing characters") {
+        "has data after the end of the JSON document".to_string()
+    } else {
+        base.to_string()
+    };
+    format!("{what}{at}")
 }
 
 /// A protobuf-JSON int64: written as a string ("75441652") or, by some producers, a number.
+///
+/// protobuf JSON mapping: "int64 ... JSON value will be a decimal string. Either numbers or
+/// strings are accepted." A string must itself be a JSON integer: no `+`, no leading zero, no
+/// fraction or exponent (`"+79571823"` and `"079571823"` are refused, as protojson does).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PbInt(pub i64);
 
+fn strict_int64(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let ok = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    if ok {
+        s.parse().ok()
+    } else {
+        None
+    }
+}
+
 impl<'de> Deserialize<'de> for PbInt {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            S(String),
-            N(i64),
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = PbInt;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an int64, as a decimal string or an integer")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<PbInt, E> {
+                Ok(PbInt(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<PbInt, E> {
+                i64::try_from(v)
+                    .map(PbInt)
+                    .map_err(|_| E::custom(format!("expected an int64, found {v}, out of range")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<PbInt, E> {
+                Err(E::custom(format!(
+                    "expected an int64 (a decimal string or an integer), found the number {v:?}"
+                )))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<PbInt, E> {
+                strict_int64(s).map(PbInt).ok_or_else(|| {
+                    E::custom(format!(
+                        "expected an int64 as a decimal string, found \"{}\"",
+                        crate::text::escape(s)
+                    ))
+                })
+            }
         }
-        match Raw::deserialize(d)? {
-            Raw::N(n) => Ok(PbInt(n)),
-            Raw::S(s) => s
-                .parse::<i64>()
-                .map(PbInt)
-                .map_err(|_| serde::de::Error::custom(format!("'{s}' is not an int64"))),
-        }
+        d.deserialize_any(V)
     }
 }
 
@@ -156,5 +253,64 @@ mod tests {
         let v: Vec<PbInt> = serde_json::from_str(r#"["12", 13, "-1"]"#).unwrap_or_default();
         assert_eq!(v, vec![PbInt(12), PbInt(13), PbInt(-1)]);
         assert!(serde_json::from_str::<PbInt>(r#""1x""#).is_err());
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)] // read only through Debug
+    struct Entry {
+        log_index: PbInt,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Doc {
+        tlog_entries: Vec<Entry>,
+    }
+
+    fn error_of(doc: &str) -> String {
+        match parse::<Doc>(doc.as_bytes(), 1 << 20, 64) {
+            Err(JsonError::Malformed(m)) => m,
+            other => panic!("{doc}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn non_integer_numbers_name_their_field_and_what_was_expected() {
+        for (raw, found) in [("1e30", "1e30"), ("-0", "-0.0"), ("1.0", "1.0")] {
+            let m = error_of(&format!(r#"{{"tlogEntries":[{{"logIndex":{raw}}}]}}"#));
+            assert!(
+                m.starts_with("field tlogEntries[0].logIndex: expected an int64"),
+                "{m}"
+            );
+            assert!(m.contains(found), "{raw}: {m}");
+            assert!(!m.contains("untagged"), "{m}");
+        }
+    }
+
+    #[test]
+    fn int64_strings_with_plus_or_leading_zero_are_refused_as_protobuf_json_does() {
+        for raw in ["+79571823", "079571823", "", "-", "1e3", " 1", "0x10"] {
+            let m = error_of(&format!(r#"{{"tlogEntries":[{{"logIndex":"{raw}"}}]}}"#));
+            assert!(
+                m.contains("expected an int64 as a decimal string"),
+                "{raw}: {m}"
+            );
+        }
+        assert_eq!(strict_int64("0"), Some(0));
+        assert_eq!(strict_int64("-12"), Some(-12));
+        assert_eq!(strict_int64("9223372036854775807"), Some(i64::MAX));
+        assert_eq!(strict_int64("9223372036854775808"), None);
+    }
+
+    #[test]
+    fn byte_order_mark_and_bad_escapes_are_said_in_words() {
+        let bom = error_of("\u{feff}{}");
+        assert!(bom.contains("byte-order mark"), "{bom}");
+        let lone = error_of(r#"{"tlogEntries":"\ud800"}"#);
+        assert!(lone.contains("invalid \\u escape"), "{lone}");
+        let cut = error_of(r#"{"tlogEntries":[{"#);
+        assert!(cut.starts_with("is truncated"), "{cut}");
     }
 }

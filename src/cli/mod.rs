@@ -48,6 +48,24 @@ pub enum Command {
     },
 }
 
+/// Prints text for people on stdout, each line through [`crate::text::line`]: no control byte
+/// from outside data reaches the terminal.
+pub(crate) fn say_lines(text: &str) {
+    use std::io::Write;
+    let mut o = std::io::BufWriter::new(std::io::stdout().lock());
+    for l in text.lines() {
+        let _ = writeln!(o, "{}", crate::text::line(l));
+    }
+    let _ = o.flush();
+}
+
+/// Prints one line for people on stderr through [`crate::text::line`] (a message that quotes
+/// outside data stays one printable line).
+pub(crate) fn warn(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{}", crate::text::line(text));
+}
+
 /// Parses the command line and runs it; returns the exit code.
 pub fn main() -> u8 {
     let cli = match Cli::try_parse() {

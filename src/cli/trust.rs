@@ -49,20 +49,22 @@ pub enum TrustCommand {
     },
 }
 
+/// Text for people: every line escaped (sources, names and reasons come from the medium).
 fn out(text: &str) {
-    let mut o = std::io::stdout().lock();
-    let _ = o.write_all(text.as_bytes());
-    let _ = o.flush();
+    crate::cli::say_lines(text);
 }
 
 fn err_line(text: &str) {
-    let mut e = std::io::stderr().lock();
-    let _ = writeln!(e, "{text}");
+    crate::cli::warn(text);
 }
 
 fn json_out(value: &impl serde::Serialize) {
     match serde_json::to_string_pretty(value) {
-        Ok(s) => out(&format!("{s}\n")),
+        Ok(s) => {
+            let mut o = std::io::stdout().lock();
+            let _ = writeln!(o, "{s}");
+            let _ = o.flush();
+        }
         Err(e) => err_line(&format!("airlock: cannot encode JSON output: {e}")),
     }
 }
@@ -165,10 +167,11 @@ fn print_outcome(o: &Outcome) {
         ));
     } else {
         s.push_str(&format!(
-            "unchanged ({}): {} offers exactly the trust state already in force, {}\n",
+            "unchanged ({}): {} offers exactly the trust state already in force, {} (installed from {})\n",
             o.action,
-            o.info.source,
-            describe(&o.info)
+            o.offered,
+            describe(&o.info),
+            o.info.source
         ));
     }
     if let Some(t) = &o.tuf {

@@ -4,7 +4,7 @@
 //! printing results. Must not touch: verification logic (that is `crate::verify`).
 
 use std::collections::HashMap;
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -13,7 +13,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::bundle::{Bundle, Content, HashAlgorithm};
-use crate::cli::{EXIT_OK, EXIT_REJECTED, EXIT_USAGE};
+use crate::cli::{say_lines, warn, EXIT_OK, EXIT_REJECTED, EXIT_USAGE};
+use crate::input::{self, BoundedLines, InputError};
 use crate::limits;
 use crate::policy::{IdentityPolicy, Matcher};
 use crate::time::Timestamp;
@@ -93,23 +94,6 @@ impl Failure {
     }
 }
 
-/// Reads a whole file, refusing files over `cap` bytes; errors name the file.
-pub(crate) fn read_capped(path: &Path, cap: u64, what: &str) -> Result<Vec<u8>, String> {
-    let f = std::fs::File::open(path)
-        .map_err(|e| format!("{}: cannot open {what}: {e}", path.display()))?;
-    let mut buf = Vec::new();
-    f.take(cap.saturating_add(1))
-        .read_to_end(&mut buf)
-        .map_err(|e| format!("{}: cannot read {what}: {e}", path.display()))?;
-    if u64::try_from(buf.len()).unwrap_or(u64::MAX) > cap {
-        return Err(format!(
-            "{}: {what} is larger than the {cap}-byte limit",
-            path.display()
-        ));
-    }
-    Ok(buf)
-}
-
 /// The artifact as the verifier receives it.
 enum ArtifactData {
     Bytes(Vec<u8>),
@@ -153,16 +137,13 @@ fn load_artifact(spec: &str, bundle: &Bundle) -> Result<ArtifactData, Failure> {
         ));
     }
     let path = Path::new(spec);
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Failure::usage(
-            "artifact-unreadable",
-            format!("{}: cannot open artifact: {e}", path.display()),
-        )
-    })?;
-    if meta.len() <= IN_MEMORY_ARTIFACT_BYTES {
-        return read_capped(path, IN_MEMORY_ARTIFACT_BYTES, "artifact")
+    let unreadable = |e: InputError| Failure::usage("artifact-unreadable", e.to_string());
+    let (f, len) = input::open_regular(path, "artifact").map_err(unreadable)?;
+    if len <= IN_MEMORY_ARTIFACT_BYTES {
+        drop(f);
+        return input::read_capped(path, IN_MEMORY_ARTIFACT_BYTES, "artifact")
             .map(ArtifactData::Bytes)
-            .map_err(|m| Failure::usage("artifact-unreadable", m));
+            .map_err(unreadable);
     }
     // Large file: hash in streaming with the algorithm the bundle needs.
     let alg = match &bundle.content {
@@ -172,12 +153,6 @@ fn load_artifact(spec: &str, bundle: &Bundle) -> Result<ArtifactData, Failure> {
             .map_or(HashAlgorithm::Sha256, |(a, _)| *a),
         Content::Dsse(_) => HashAlgorithm::Sha256,
     };
-    let f = std::fs::File::open(path).map_err(|e| {
-        Failure::usage(
-            "artifact-unreadable",
-            format!("{}: cannot open artifact: {e}", path.display()),
-        )
-    })?;
     let mut r = std::io::BufReader::with_capacity(1 << 20, f);
     let mut h = crypto::Hasher::new(alg);
     loop {
@@ -198,8 +173,8 @@ fn load_artifact(spec: &str, bundle: &Bundle) -> Result<ArtifactData, Failure> {
 }
 
 fn load_key(path: &Path) -> Result<PublicKey, Failure> {
-    let bytes = read_capped(path, limits::MAX_KEY_FILE_BYTES, "key")
-        .map_err(|m| Failure::usage("key-unusable", m))?;
+    let bytes = input::read_capped(path, limits::MAX_KEY_FILE_BYTES, "key")
+        .map_err(|e| Failure::usage("key-unusable", e.to_string()))?;
     let text = String::from_utf8(bytes).map_err(|_| {
         Failure::usage(
             "key-unusable",
@@ -221,8 +196,8 @@ pub(crate) struct LoadedRoot {
 }
 
 pub(crate) fn load_root_file(path: &Path) -> Result<LoadedRoot, (&'static str, String)> {
-    let bytes = read_capped(path, limits::MAX_TRUSTED_ROOT_BYTES, "trusted root")
-        .map_err(|m| ("trusted-root-unreadable", m))?;
+    let bytes = input::read_capped(path, limits::MAX_TRUSTED_ROOT_BYTES, "trusted root")
+        .map_err(|e| ("trusted-root-unreadable", e.to_string()))?;
     let root = TrustedRoot::from_json(&bytes).map_err(|e| {
         (
             e.code(),
@@ -279,8 +254,19 @@ struct Request<'a> {
 }
 
 fn run_one(req: &Request<'_>, now: Timestamp) -> Result<VerifiedBundle, Failure> {
-    let bytes = read_capped(req.bundle, limits::MAX_BUNDLE_BYTES, "bundle")
-        .map_err(|m| Failure::usage("bundle-unreadable", m))?;
+    // An oversized bundle is refused evidence, like one nested too deep: the same code and exit
+    // whether the file cap or the parser's cap caught it.
+    let bytes =
+        input::read_capped(req.bundle, limits::MAX_BUNDLE_BYTES, "bundle").map_err(|e| {
+            if e.is_too_large() {
+                Failure::Rejected {
+                    code: "bundle-too-large",
+                    message: e.to_string(),
+                }
+            } else {
+                Failure::usage("bundle-unreadable", e.to_string())
+            }
+        })?;
     let bundle = Bundle::from_json(&bytes).map_err(|e| Failure::Rejected {
         code: e.code(),
         message: e.to_string(),
@@ -371,7 +357,8 @@ fn result_json(
 }
 
 fn print_human(bundle: &Path, artifact: &str, root: &RootInfo, v: &VerifiedBundle) {
-    let mut out = std::io::stdout().lock();
+    use std::fmt::Write as _;
+    let mut out = String::new();
     let content = if v.statement.is_some() {
         "DSSE attestation"
     } else {
@@ -420,6 +407,7 @@ fn print_human(bundle: &Path, artifact: &str, root: &RootInfo, v: &VerifiedBundl
         );
     }
     let _ = writeln!(out, "  trust root  {}", describe_root(root));
+    say_lines(&out);
 }
 
 /// One line naming a trust root for operators.
@@ -485,7 +473,7 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
         });
     }
     let (Some(bundle), Some(artifact)) = (args.bundle.as_deref(), args.artifact.as_deref()) else {
-        eprintln!("airlock: verify-bundle needs --bundle and an artifact (or --batch)");
+        warn("airlock: verify-bundle needs --bundle and an artifact (or --batch)");
         return EXIT_USAGE;
     };
     let fail_usage = |code: &'static str, msg: String| {
@@ -493,7 +481,7 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
             let f = Failure::usage(code, msg.clone());
             println!("{}", result_json(bundle, artifact, None, &Err(f)));
         }
-        eprintln!("airlock: {msg}");
+        warn(&format!("airlock: {msg}"));
         EXIT_USAGE
     };
     let root = match resolve_root(args.trusted_root.as_deref(), args.staging, data_dir, now) {
@@ -530,10 +518,11 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
         }
         Err(f) => {
             match f {
-                Failure::Usage { message, .. } => eprintln!("airlock: {message}"),
-                Failure::Rejected { code, message } => {
-                    eprintln!("airlock: REJECTED {}: {message} [{code}]", bundle.display())
-                }
+                Failure::Usage { message, .. } => warn(&format!("airlock: {message}")),
+                Failure::Rejected { code, message } => warn(&format!(
+                    "airlock: REJECTED {}: {message} [{code}]",
+                    bundle.display()
+                )),
             }
             f.exit()
         }
@@ -546,6 +535,8 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
 struct BatchLine {
     bundle: PathBuf,
     artifact: Option<String>,
+    /// `digest` is accepted as a synonym (the name sigstore-go's tooling uses).
+    #[serde(alias = "digest")]
     artifact_digest: Option<String>,
     identity: Option<String>,
     identity_regexp: Option<String>,
@@ -572,41 +563,38 @@ struct BatchOptions<'a> {
 fn run_batch(o: &BatchOptions<'_>) -> u8 {
     let (batch, now) = (o.batch, o.now);
     let base = batch.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let file = match std::fs::File::open(batch) {
-        Ok(f) => f,
+    let file = match input::open_regular(batch, "batch file") {
+        Ok((f, _)) => f,
         Err(e) => {
-            eprintln!("airlock: {}: cannot open batch file: {e}", batch.display());
+            warn(&format!("airlock: {e}"));
             return EXIT_USAGE;
         }
     };
     let mut lines = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = match line {
+    let reader = BoundedLines::new(
+        std::io::BufReader::new(file),
+        batch,
+        limits::MAX_BATCH_LINE_BYTES,
+        limits::MAX_BATCH_LINES,
+    );
+    for line in reader {
+        let (n, line) = match line {
             Ok(l) => l,
             Err(e) => {
-                eprintln!("airlock: {}:{}: cannot read: {e}", batch.display(), i + 1);
+                warn(&format!("airlock: {e}"));
                 return EXIT_USAGE;
             }
         };
         if line.trim().is_empty() {
             continue;
         }
-        if line.len() > limits::MAX_BATCH_LINE_BYTES || lines.len() >= limits::MAX_BATCH_LINES {
-            eprintln!(
-                "airlock: {}:{}: line too long or too many lines",
-                batch.display(),
-                i + 1
-            );
-            return EXIT_USAGE;
-        }
         match serde_json::from_str::<BatchLine>(&line) {
             Ok(l) => lines.push(l),
             Err(e) => {
-                eprintln!(
-                    "airlock: {}:{}: not a batch request: {e}",
-                    batch.display(),
-                    i + 1
-                );
+                warn(&format!(
+                    "airlock: {}:{n}: not a batch request: {e}",
+                    batch.display()
+                ));
                 return EXIT_USAGE;
             }
         }
@@ -750,7 +738,8 @@ fn print_table(
     results: &[(serde_json::Value, Result<VerifiedBundle, Failure>)],
     roots: &[&RootInfo],
 ) {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    use std::fmt::Write as _;
+    let mut out = String::new();
     let names: Vec<String> = lines
         .iter()
         .map(|l| {
@@ -763,6 +752,7 @@ fn print_table(
                     .unwrap_or_default()
             })
         })
+        .map(|n| crate::text::escape(&n))
         .collect();
     let w = names.iter().map(String::len).max().unwrap_or(8).max(8);
     let _ = writeln!(out);
@@ -833,5 +823,5 @@ fn print_table(
     for r in roots {
         let _ = writeln!(out, "trust root: {}", describe_root(r));
     }
-    let _ = out.flush();
+    say_lines(&out);
 }
