@@ -158,3 +158,10 @@ pub const MAX_ENTRY_NAME_BYTES: usize = 4096;
 /// Deepest entry path in an archive or folder, in components. Stops a deep folder medium from
 /// exhausting the walker's stack.
 pub const MAX_ENTRY_DEPTH: usize = 64;
+
+/// Largest policy file (bytes). Stops a YAML file built to exhaust memory; real
+/// ClusterImagePolicy files are a few KiB.
+pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
+
+/// Most YAML documents in one policy file.
+pub const MAX_POLICY_DOCUMENTS: usize = 256;

@@ -995,21 +995,58 @@ fn certificate_from_untrusted_ca_is_rejected() {
 fn certificate_chain_from_untrusted_ca_in_bundle_is_rejected() {
     let mut base = Spec::v01();
     base.material = Material::Chain(ChainExtra::WithIntermediate);
+    // The rogue CA's intermediate rides in the chain: refused before any path is built.
     attack(
         base,
+        |s| s.leaf.ca = CaChoice::Rogue,
+        "certificate-chain-untrusted",
+    );
+}
+
+#[test]
+fn leaf_from_untrusted_ca_without_chain_is_rejected() {
+    attack(
+        Spec::v01(),
         |s| s.leaf.ca = CaChoice::Rogue,
         "certificate-untrusted",
     );
 }
 
+/// Older npm and sigstore-js bundles carry leaf, Fulcio intermediate and Fulcio root: they add
+/// nothing to the trusted root, and sigstore-go, sigstore-js and sigstore-rust accept them.
 #[test]
-fn certificate_chain_carrying_root_is_rejected() {
+fn certificate_chain_with_the_trusted_intermediate_and_root_is_accepted() {
+    for extra in [
+        ChainExtra::WithIntermediate,
+        ChainExtra::WithIntermediateAndRoot,
+    ] {
+        for spec in [Spec::v01(), Spec::v02()] {
+            let mut s = spec;
+            s.material = Material::Chain(extra);
+            assert_verified(&fake().mint(&s));
+        }
+    }
+}
+
+#[test]
+fn certificate_chain_carrying_a_root_not_in_the_trusted_root_is_rejected() {
+    let mut base = Spec::v01();
+    base.material = Material::Chain(ChainExtra::WithIntermediateAndRoot);
+    attack(
+        base,
+        |s| s.material = Material::Chain(ChainExtra::WithIntermediateAndRogueRoot),
+        "certificate-chain-contains-root",
+    );
+}
+
+#[test]
+fn certificate_chain_smuggling_an_untrusted_intermediate_is_rejected() {
     let mut base = Spec::v01();
     base.material = Material::Chain(ChainExtra::WithIntermediate);
     attack(
         base,
-        |s| s.material = Material::Chain(ChainExtra::WithIntermediateAndRoot),
-        "certificate-chain-contains-root",
+        |s| s.material = Material::Chain(ChainExtra::WithRogueIntermediate),
+        "certificate-chain-untrusted",
     );
 }
 

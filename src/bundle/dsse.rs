@@ -40,6 +40,13 @@ struct RawSig {
 }
 
 impl Envelope {
+    /// Parses a standalone envelope (a cosign `.att` layer, an HMAC-signed envelope file).
+    pub fn from_json(bytes: &[u8]) -> Result<Self, BundleError> {
+        let raw: RawEnvelope =
+            json::parse(bytes, limits::MAX_BUNDLE_BYTES, limits::MAX_JSON_DEPTH)?;
+        Self::from_raw(raw)
+    }
+
     pub(crate) fn from_raw(raw: RawEnvelope) -> Result<Self, BundleError> {
         let payload = b64_field(
             &raw.payload.ok_or(BundleError::Missing {

@@ -6,6 +6,7 @@
 
 pub mod dsse;
 pub mod json;
+pub mod proof;
 pub mod sigstore;
 
 pub use dsse::{Envelope, Statement};

@@ -3,6 +3,8 @@
 //! Owns: identity matchers and their stable reason codes. Must not touch: crypto, files, the
 //! clock, the ledger. It reads facts that `verify` already established.
 
+pub mod cip;
+
 use regex::Regex;
 
 use crate::verify::cert::CertificateSummary;
@@ -94,13 +96,33 @@ pub struct VerifiedIdentity {
 }
 
 impl IdentityPolicy {
+    /// A policy every certificate identity satisfies (an absent OIDC issuer included): for
+    /// callers that verify the cryptography first and decide who is acceptable afterwards,
+    /// against several authorities (`import` and its ClusterImagePolicy).
+    pub fn any() -> IdentityPolicy {
+        let all = || match regex::Regex::new("") {
+            Ok(r) => Matcher::Regex(r),
+            Err(_) => Matcher::exact(""),
+        };
+        IdentityPolicy {
+            identity: all(),
+            issuer: all(),
+        }
+    }
+
     /// Checks the certificate's SANs and OIDC issuer.
     ///
     /// Sigstore client spec (Verification, identity; paraphrased): the verifier checks that the
     /// certificate's SAN and the OIDC issuer extension match the expected identity.
     pub fn check(&self, cert: &CertificateSummary) -> Result<VerifiedIdentity, PolicyError> {
         let issuer = cert.oidc_issuer.clone();
-        let issuer_ok = issuer.as_deref().is_some_and(|i| self.issuer.is_match(i));
+        // An absent issuer (GitHub's release attestations carry none) is matched only by a
+        // regular expression that matches the empty string, such as `^$`; an exact issuer
+        // never matches it.
+        let issuer_ok = match issuer.as_deref() {
+            Some(i) => self.issuer.is_match(i),
+            None => matches!(&self.issuer, Matcher::Regex(r) if r.is_match("")),
+        };
         if !issuer_ok {
             return Err(PolicyError::IssuerMismatch {
                 expected: self.issuer.describe(),
@@ -111,12 +133,12 @@ impl IdentityPolicy {
             .subject_alternative_names
             .iter()
             .find(|s| self.identity.is_match(s.value()));
-        match (san, issuer) {
-            (Some(san), Some(issuer)) => Ok(VerifiedIdentity {
+        match san {
+            Some(san) => Ok(VerifiedIdentity {
                 subject_alternative_name: san.value().to_string(),
-                issuer,
+                issuer: issuer.unwrap_or_default(),
             }),
-            _ => Err(PolicyError::IdentityMismatch {
+            None => Err(PolicyError::IdentityMismatch {
                 expected: self.identity.describe(),
                 found: cert
                     .subject_alternative_names
@@ -186,6 +208,27 @@ mod tests {
             p.check(&summary(WF, None)).map_err(|e| e.code()),
             Err("issuer-mismatch")
         );
+    }
+
+    #[test]
+    fn absent_issuer_matches_only_a_regexp_that_matches_empty() {
+        let none = summary(WF, None);
+        let p = |issuer: Matcher| IdentityPolicy {
+            identity: Matcher::exact(WF),
+            issuer,
+        };
+        assert!(p(Matcher::regex("^$").unwrap()).check(&none).is_ok());
+        assert!(p(Matcher::regex("^https://").unwrap())
+            .check(&none)
+            .is_err());
+        assert!(p(Matcher::exact("")).check(&none).is_err());
+    }
+
+    /// Matches any signer: for callers that verify first and decide who is acceptable after.
+    #[test]
+    fn any_matches_every_identity_and_an_absent_issuer() {
+        assert!(IdentityPolicy::any().check(&summary(WF, None)).is_ok());
+        assert!(IdentityPolicy::any().check(&summary("x", Some(GH))).is_ok());
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub enum CertError {
     UnsupportedSignatureAlgorithm { oid: String },
     #[error("the bundle's certificate chain carries a root (self-issued) certificate at position {index}: {subject}")]
     ChainContainsRoot { index: usize, subject: String },
+    #[error("the bundle's certificate chain carries a certificate at position {index} that is not a certificate of the trusted root: {subject}")]
+    ChainUntrustedCertificate { index: usize, subject: String },
     #[error("no trusted Fulcio CA issued this certificate (issuer '{issuer}', {candidates} trusted certificates with that name)")]
     Untrusted { issuer: String, candidates: usize },
     #[error("the certificate was issued by CA {ca_uri}, but {at} is outside that CA's validFor {window}")]
@@ -106,6 +108,7 @@ impl CertError {
             Self::UnsupportedKey(_) => "certificate-key-unsupported",
             Self::UnsupportedSignatureAlgorithm { .. } => "certificate-signature-unsupported",
             Self::ChainContainsRoot { .. } => "certificate-chain-contains-root",
+            Self::ChainUntrustedCertificate { .. } => "certificate-chain-untrusted",
             Self::Untrusted { .. } => "certificate-untrusted",
             Self::OutsideCaValidity { .. }
             | Self::IssuedOutsideCaValidity { .. }
@@ -639,6 +642,17 @@ pub fn verify_chain_memo(
         )));
     }
     for (i, der) in bundle_rest.iter().enumerate() {
+        // Older npm / sigstore-js bundles (v0.1, v0.2) and cosign's chain annotation carry the
+        // Fulcio intermediate and root after the leaf. A certificate byte-identical to one of
+        // the trusted root adds nothing (the path below is still built only from the trusted
+        // root), so it is accepted, as sigstore-go, sigstore-js and sigstore-rust do.
+        let trusted = root
+            .certificate_authorities
+            .iter()
+            .any(|ca| ca.cert_chain.iter().any(|t| t == der));
+        if trusted {
+            continue;
+        }
         let c = parse_cert(der)
             .map_err(|e| CertError::Malformed(format!("chain certificate {}: {e}", i + 1)))?;
         // RFC 5280 §3.2: a self-issued certificate has the same subject and issuer.
@@ -648,6 +662,12 @@ pub fn verify_chain_memo(
                 subject: c.subject().to_string(),
             });
         }
+        // Any other certificate is one the signer chose: refused, so that what the bundle
+        // claims about its issuer never differs from what was verified.
+        return Err(CertError::ChainUntrustedCertificate {
+            index: i + 1,
+            subject: c.subject().to_string(),
+        });
     }
 
     // Sigstore client spec: "the verifier MUST ... verify the signing certificate chains to a

@@ -262,6 +262,20 @@ impl Hasher {
     }
 }
 
+/// HMAC-SHA256 of `data` under `key` (RFC 2104).
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let k = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(aws_lc_rs::hmac::sign(&k, data).as_ref());
+    out
+}
+
+/// Whether `tag` is the HMAC-SHA256 of `data` under `key`, compared in constant time.
+pub fn hmac_sha256_verify(key: &[u8], data: &[u8], tag: &[u8]) -> bool {
+    let k = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
+    aws_lc_rs::hmac::verify(&k, data, tag).is_ok()
+}
+
 /// Constant-time equality for digests and hashes.
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && aws_lc_rs::constant_time::verify_slices_are_equal(a, b).is_ok()

@@ -11,6 +11,7 @@
 
 pub mod cert;
 pub mod crypto;
+pub mod hmac;
 pub mod sct;
 pub mod tlog;
 pub mod tsa;

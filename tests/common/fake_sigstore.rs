@@ -382,6 +382,10 @@ pub enum ChainExtra {
     LeafOnly,
     WithIntermediate,
     WithIntermediateAndRoot,
+    /// The trusted intermediate, then the rogue CA's (self-signed) root, absent from the root.
+    WithIntermediateAndRogueRoot,
+    /// The rogue CA's intermediate, absent from the trusted root, after the trusted one.
+    WithRogueIntermediate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1459,8 +1463,17 @@ impl Instance {
                 if *extra != ChainExtra::LeafOnly {
                     certs.push(json!({"rawBytes": b64(&ca.inter_cert)}));
                 }
-                if *extra == ChainExtra::WithIntermediateAndRoot {
-                    certs.push(json!({"rawBytes": b64(&ca.root_cert)}));
+                match extra {
+                    ChainExtra::WithIntermediateAndRoot => {
+                        certs.push(json!({"rawBytes": b64(&ca.root_cert)}));
+                    }
+                    ChainExtra::WithIntermediateAndRogueRoot => {
+                        certs.push(json!({"rawBytes": b64(&self.rogue_fulcio.root_cert)}));
+                    }
+                    ChainExtra::WithRogueIntermediate => {
+                        certs.push(json!({"rawBytes": b64(&self.rogue_fulcio.inter_cert)}));
+                    }
+                    _ => {}
                 }
                 vm.insert(
                     "x509CertificateChain".into(),
