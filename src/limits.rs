@@ -165,3 +165,23 @@ pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
 
 /// Most YAML documents in one policy file.
 pub const MAX_POLICY_DOCUMENTS: usize = 256;
+
+/// Largest `index.json`, manifest, index or config read from an OCI layout (bytes). Stops a
+/// layout from making the appliance parse a huge JSON document; real manifests are a few KiB.
+pub const MAX_OCI_JSON_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Most manifests and indexes in one layout (and in one index). Stops a layout of millions of
+/// tiny manifests.
+pub const MAX_OCI_MANIFESTS: usize = 10_000;
+
+/// Most layers in one manifest; real images have under a hundred.
+pub const MAX_OCI_LAYERS: usize = 1_000;
+
+/// Deepest nesting of indexes in a layout (an index of indexes of ...).
+pub const MAX_OCI_DEPTH: usize = 8;
+
+/// Largest simple-signing payload (bytes); cosign's are under 1 KiB.
+pub const MAX_SIMPLE_SIGNING_BYTES: u64 = 64 * 1024;
+
+/// Largest HMAC key file (bytes). A key is 32 to 64 bytes; anything larger is not a key.
+pub const MAX_HMAC_KEY_BYTES: u64 = 4096;

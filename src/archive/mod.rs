@@ -209,6 +209,18 @@ pub fn stage(
     select: Select,
     copy_to: Option<&Path>,
 ) -> Result<Staged, ArchiveError> {
+    stage_observed(source, dest, limits, select, copy_to, None)
+}
+
+/// [`stage`], calling `progress` with the bytes of the source read so far.
+pub fn stage_observed(
+    source: &Path,
+    dest: &Path,
+    limits: &ArchiveLimits,
+    select: Select,
+    copy_to: Option<&Path>,
+    progress: Option<&dyn Fn(u64)>,
+) -> Result<Staged, ArchiveError> {
     let unreadable = |why: String| ArchiveError::Unreadable {
         path: source.to_path_buf(),
         why,
@@ -233,7 +245,8 @@ pub fn stage(
         ),
         None => None,
     };
-    let tee = Tee::new(file, copy, copy_to.map(Path::to_path_buf));
+    let mut tee = Tee::new(file, copy, copy_to.map(Path::to_path_buf));
+    tee.progress = progress;
     stage_reader(
         io::BufReader::with_capacity(1 << 20, tee),
         source,
@@ -359,15 +372,16 @@ pub enum SourceFinishError {
 }
 
 /// A reader over the source file that hashes every byte, copies it (optionally), and counts it.
-pub struct Tee<R> {
+pub struct Tee<'p, R> {
     inner: R,
     hasher: aws_lc_rs::digest::Context,
     copy: Option<(fs::File, PathBuf)>,
     copy_error: Option<String>,
     read: std::rc::Rc<std::cell::Cell<u64>>,
+    progress: Option<&'p dyn Fn(u64)>,
 }
 
-impl<R: Read> Tee<R> {
+impl<R: Read> Tee<'_, R> {
     pub fn new(inner: R, copy: Option<fs::File>, copy_path: Option<PathBuf>) -> Self {
         Self {
             inner,
@@ -375,11 +389,12 @@ impl<R: Read> Tee<R> {
             copy: copy.zip(copy_path),
             copy_error: None,
             read: std::rc::Rc::new(std::cell::Cell::new(0)),
+            progress: None,
         }
     }
 }
 
-impl<R: Read> Read for Tee<R> {
+impl<R: Read> Read for Tee<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         let got = buf.get(..n).unwrap_or_default();
@@ -400,7 +415,7 @@ impl<R: Read> Read for Tee<R> {
     }
 }
 
-impl<R: Read> SourceStats for io::BufReader<Tee<R>> {
+impl<R: Read> SourceStats for io::BufReader<Tee<'_, R>> {
     fn counter(&self) -> std::rc::Rc<std::cell::Cell<u64>> {
         self.get_ref().read.clone()
     }

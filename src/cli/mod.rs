@@ -3,6 +3,7 @@
 //!
 //! Owns: clap definitions, output formatting. Must not touch: crypto, parsing of outside formats.
 
+pub mod import;
 pub mod trust;
 pub mod verify_bundle;
 
@@ -38,6 +39,8 @@ pub struct Cli {
 pub enum Command {
     /// Verify a Sigstore bundle offline (Sigstore conformance CLI protocol).
     VerifyBundle(verify_bundle::VerifyBundleArgs),
+    /// Import tarballs or folders from a stick: prove every artifact against a ClusterImagePolicy.
+    Import(import::ImportArgs),
     /// Manage the Sigstore trust root (TUF-verified, refreshed from USB).
     Trust {
         /// Print JSON instead of text.
@@ -79,5 +82,6 @@ pub fn main() -> u8 {
     match cli.command {
         Command::Trust { json, cmd } => trust::run(cmd, &cli.data_dir, json),
         Command::VerifyBundle(args) => verify_bundle::run(args, &cli.data_dir, crate::clock::now()),
+        Command::Import(args) => import::run(args, &cli.data_dir, crate::clock::now()),
     }
 }

@@ -440,6 +440,15 @@ fn staging_root() -> Result<LoadedRoot, (&'static str, String)> {
     })
 }
 
+/// The trust root an operator's command uses: `--trusted-root FILE`, or the installed one.
+pub(crate) fn resolve_root_for(
+    file: Option<&Path>,
+    data_dir: &Path,
+    now: Timestamp,
+) -> Result<LoadedRoot, (&'static str, String)> {
+    resolve_root(file, false, data_dir, now)
+}
+
 fn resolve_root(
     args_root: Option<&Path>,
     staging: bool,

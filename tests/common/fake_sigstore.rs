@@ -721,6 +721,9 @@ pub struct Spec {
     pub brk: Breaks,
     /// Log DSSE content on Rekor v1 as a legacy `intoto` 0.0.2 entry instead of `dsse` 0.0.1.
     pub intoto: bool,
+    /// The DSSE payload (an in-toto statement) to sign instead of the default SLSA statement
+    /// about `artifact`: for attestations of other types and subjects (OCI manifests).
+    pub statement: Option<Vec<u8>>,
 }
 
 impl Spec {
@@ -741,6 +744,7 @@ impl Spec {
             root: RootSpec::default(),
             brk: Breaks::default(),
             intoto: false,
+            statement: None,
         }
     }
 
@@ -1158,7 +1162,10 @@ impl Instance {
                 } else {
                     artifact_digest
                 };
-                dsse_payload = intoto_statement(&subject_digest);
+                dsse_payload = match &spec.statement {
+                    Some(st) if brk.dsse != DsseBreak::SubjectOtherDigest => st.clone(),
+                    _ => intoto_statement(&subject_digest),
+                };
                 if brk.dsse == DsseBreak::PayloadTypeNotInToto {
                     dsse_payload_type = "application/json".into();
                 }
@@ -1653,6 +1660,22 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     .into_bytes();
     v.extend_from_slice(payload);
     v
+}
+
+/// An in-toto v1 statement about one sha256 subject, of any predicate type.
+pub fn statement(
+    subject_name: &str,
+    subject_sha256_hex: &str,
+    predicate_type: &str,
+    predicate: Value,
+) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": subject_name, "digest": {"sha256": subject_sha256_hex}}],
+        "predicateType": predicate_type,
+        "predicate": predicate,
+    }))
+    .unwrap()
 }
 
 /// An in-toto v1 statement with one subject.

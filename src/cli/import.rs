@@ -1,0 +1,326 @@
+//! `airlock import FILE|DIR… --policy FILE`: thin glue from the command line to
+//! `crate::import`, and its table and JSON output.
+//!
+//! Owns: the flags, reading the policy file and its HMAC key files (owner-only), choosing the
+//! trust root, the progress bar, exit codes. Must not touch: verification, policy semantics.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::cli::{say_lines, warn, EXIT_OK, EXIT_REJECTED, EXIT_USAGE};
+use crate::import::report::{ImportReport, TrustRootRef, Verdict};
+use crate::input;
+use crate::limits;
+use crate::policy::cip::PolicySet;
+use crate::time::Timestamp;
+
+/// Arguments of `import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Tarballs (.tar, .tar.gz, .tar.zst) or folders to import.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub inputs: Vec<PathBuf>,
+    /// The ClusterImagePolicy file (YAML, one or more documents) every artifact must satisfy.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// A trusted_root.json to use instead of the installed trust root (not TUF-verified).
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// Print one JSON document with every result instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Reads an HMAC key file named by the policy: relative to the policy's folder, a regular file
+/// readable by its owner only (like an SSH private key), at most 4 KiB; a trailing newline is
+/// not part of the key.
+fn key_loader(policy_dir: &Path) -> impl Fn(&str) -> Result<Vec<u8>, String> + '_ {
+    move |name: &str| {
+        use std::os::unix::fs::PermissionsExt;
+        let p = if Path::new(name).is_absolute() {
+            PathBuf::from(name)
+        } else {
+            policy_dir.join(name)
+        };
+        let (f, _) = input::open_regular(&p, "HMAC key file").map_err(|e| e.to_string())?;
+        let mode = f
+            .metadata()
+            .map_err(|e| e.to_string())?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "{}: the key file is readable by others (mode {:o}); chmod 600 it",
+                crate::text::ShownPath(&p),
+                mode & 0o777
+            ));
+        }
+        drop(f);
+        let mut key = input::read_capped(&p, limits::MAX_HMAC_KEY_BYTES, "HMAC key file")
+            .map_err(|e| e.to_string())?;
+        if key.last() == Some(&b'\n') {
+            key.pop();
+            if key.last() == Some(&b'\r') {
+                key.pop();
+            }
+        }
+        Ok(key)
+    }
+}
+
+/// Loads and validates the whole policy (before any input is read).
+pub(crate) fn load_policy(path: &Path) -> Result<PolicySet, String> {
+    let bytes =
+        input::read_capped(path, limits::MAX_POLICY_BYTES, "policy").map_err(|e| e.to_string())?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let loader = key_loader(dir);
+    PolicySet::parse(&path.display().to_string(), &bytes, &loader).map_err(|e| e.to_string())
+}
+
+fn root_ref(info: &crate::trust::RootInfo) -> TrustRootRef {
+    TrustRootRef {
+        digest: format!("sha256:{}", info.digest),
+        source: info.source.clone(),
+        tuf_verified: info.tuf_verified,
+        tuf_root_version: info.tuf_root_version,
+        stale: info.stale,
+    }
+}
+
+/// Runs `import`; returns the exit code.
+pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
+    let Some(policy_path) = &args.policy else {
+        warn("airlock import: [usage] no policy given: pass --policy FILE (a ClusterImagePolicy); airlock never imports without one");
+        return EXIT_USAGE;
+    };
+    let policies = match load_policy(policy_path) {
+        Ok(p) => p,
+        Err(m) => {
+            warn(&format!("airlock import: [policy-invalid] {m}"));
+            return EXIT_USAGE;
+        }
+    };
+    let root =
+        match super::verify_bundle::resolve_root_for(args.trusted_root.as_deref(), data_dir, now) {
+            Ok(r) => r,
+            Err((code, m)) => {
+                warn(&format!("airlock import: [{code}] {m}"));
+                return EXIT_USAGE;
+            }
+        };
+    let bar = progress_bar();
+    let progress = |path: &Path, done: u64, total: u64| {
+        if let Some(b) = &bar {
+            if total >= PROGRESS_MIN_BYTES {
+                if b.length() != Some(total) {
+                    b.set_length(total);
+                    b.set_position(0);
+                    b.set_message(crate::text::escape(&path.display().to_string()));
+                }
+                b.set_position(done);
+            }
+        }
+    };
+    let req = crate::import::Request {
+        inputs: &args.inputs,
+        data_dir,
+        policies: &policies,
+        verifier: &root.verifier,
+        trust_root: root_ref(&root.info),
+        now,
+        progress: Some(&progress),
+    };
+    let outcome = match crate::import::run(&req) {
+        Ok(o) => o,
+        Err(e) => {
+            if let Some(b) = &bar {
+                b.finish_and_clear();
+            }
+            warn(&format!("airlock import: [{}] {e}", e.code()));
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    for u in &outcome.unusable {
+        warn(&format!("airlock import: [{}] {}", u.code, u.message));
+    }
+    if args.json {
+        match serde_json::to_string_pretty(&outcome.report) {
+            Ok(s) => {
+                let mut o = std::io::stdout().lock();
+                let _ = writeln!(o, "{s}");
+            }
+            Err(e) => warn(&format!("airlock import: cannot encode JSON: {e}")),
+        }
+    } else {
+        print_table(&outcome.report);
+    }
+    if !outcome.unusable.is_empty() {
+        EXIT_USAGE
+    } else if outcome.report.verdict == Verdict::Accepted {
+        EXIT_OK
+    } else {
+        EXIT_REJECTED
+    }
+}
+
+/// Inputs smaller than this get no progress bar.
+const PROGRESS_MIN_BYTES: u64 = 8 * 1024 * 1024;
+
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let b = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+    ) {
+        b.set_style(style.progress_chars("=> "));
+    }
+    Some(b)
+}
+
+fn short(d: &str) -> String {
+    let hex = d.strip_prefix("sha256:").unwrap_or(d);
+    format!("sha256:{}", hex.get(..12).unwrap_or(hex))
+}
+
+fn human_size(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+fn print_table(r: &ImportReport) {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "import {}: policy {} ({}), trust root {} from {}{}",
+        r.import_id,
+        r.policy.file,
+        short(&r.policy.digest),
+        short(&r.trust_root.digest),
+        r.trust_root.source,
+        if r.trust_root.stale {
+            " (STALE: refresh it from USB)"
+        } else {
+            ""
+        }
+    );
+    for input in &r.inputs {
+        let t = &input.tarball;
+        let _ = writeln!(s);
+        let what = match &t.sha256 {
+            Some(h) => format!("{}, {}, {}", t.format, human_size(t.size), short(h)),
+            None => t.format.clone(),
+        };
+        let _ = writeln!(
+            s,
+            "{}  {} ({what})",
+            input.verdict.as_str().to_uppercase(),
+            crate::text::escape(&t.name)
+        );
+        if let (Some(code), Some(m)) = (&input.reason, &input.message) {
+            let _ = writeln!(s, "  [{code}] {m}");
+        }
+        if !input.artifacts.is_empty() {
+            let names: Vec<String> = input
+                .artifacts
+                .iter()
+                .map(|a| crate::text::escape(&a.artifact.name))
+                .collect();
+            let w = names
+                .iter()
+                .map(|n| n.chars().count())
+                .max()
+                .unwrap_or(8)
+                .clamp(8, 60);
+            let _ = writeln!(
+                s,
+                "  {:<w$}  {:<11}  {:<19}  {:<8}  DETAILS",
+                "ARTIFACT", "KIND", "DIGEST", "VERDICT"
+            );
+            for (a, name) in input.artifacts.iter().zip(&names) {
+                let details = match a.verdict {
+                    Verdict::Accepted => {
+                        let mut d = match (&a.identity, &a.issuer) {
+                            (Some(i), Some(iss)) => format!("signed by {i} (issuer {iss})"),
+                            (Some(i), None) => format!("signed by {i}"),
+                            _ => "accepted by a static authority".to_string(),
+                        };
+                        if !a.predicate_types.is_empty() {
+                            let _ = write!(d, "; attested {}", a.predicate_types.join(", "));
+                        }
+                        d
+                    }
+                    Verdict::Rejected => format!(
+                        "[{}] {}",
+                        a.reason.as_deref().unwrap_or("rejected"),
+                        a.message.as_deref().unwrap_or("")
+                    ),
+                };
+                let _ = writeln!(
+                    s,
+                    "  {name:<w$}  {:<11}  {:<19}  {:<8}  {details}",
+                    a.artifact.kind,
+                    short(&a.artifact.digest),
+                    a.verdict.as_str()
+                );
+                for warning in &a.warnings {
+                    let _ = writeln!(s, "  {:<w$}  WARNING: {warning}", "");
+                }
+            }
+        }
+        for o in &input.orphans {
+            let _ = writeln!(s, "  note: evidence not used: {} ({})", o.origin, o.why);
+        }
+        if !input.unreferenced_blobs.is_empty() {
+            let _ = writeln!(
+                s,
+                "  note: {} blob(s) no manifest reaches (reported, not trusted): {}",
+                input.unreferenced_blobs.len(),
+                input
+                    .unreferenced_blobs
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if let Some(k) = &input.kept_at {
+            let _ = writeln!(s, "  kept at {k}");
+        }
+    }
+    for p in &r.policies_matched_nothing {
+        let _ = writeln!(
+            s,
+            "note: [policy-matched-nothing] policy {p} matched no artifact of this import"
+        );
+    }
+    let acc = r
+        .inputs
+        .iter()
+        .filter(|i| i.verdict == Verdict::Accepted)
+        .count();
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "{} input(s): {acc} accepted, {} rejected",
+        r.inputs.len(),
+        r.inputs.len() - acc
+    );
+    say_lines(&s);
+}

@@ -1,0 +1,57 @@
+//! Evidence found beside an artifact, still untrusted: what `oci` and the blob finder hand to
+//! the import pipeline, and what the verifier checks.
+//!
+//! Owns: the shape of unverified evidence and where it was found. Must not touch: crypto, the
+//! trust root, files. Nothing here is trusted: every item is verified, or reported as broken.
+
+use crate::bundle::dsse::Envelope;
+use crate::bundle::proof::ProofRecord;
+use crate::bundle::Bundle;
+
+/// One piece of evidence about one subject digest.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// Where it was found, for reports ("layout blobs/sha256/ab… (.sig tag, layer 0)").
+    pub origin: String,
+    pub material: Material,
+}
+
+/// What the evidence is.
+#[derive(Debug, Clone)]
+pub enum Material {
+    /// A Sigstore bundle (new-format OCI referrer, `.sigstore.json` beside a blob, a line of a
+    /// `gh attestation download` file). Verified against the subject's digest.
+    Bundle(Box<Bundle>),
+    /// A legacy cosign signature (`.sig` layer): the simple-signing payload, and the same
+    /// signature as the verifier's own bundle type (v0.1 semantics: SET required).
+    LegacySignature {
+        bundle: Box<Bundle>,
+        payload: Vec<u8>,
+        /// `critical.image.docker-manifest-digest` of the payload, as written.
+        claimed_digest: String,
+        /// `critical.identity.docker-reference`, reported and matched against image globs.
+        docker_reference: Option<String>,
+    },
+    /// A legacy cosign attestation (`.att` layer): a DSSE envelope as a v0.1 bundle.
+    LegacyAttestation(Box<Bundle>),
+    /// An HMAC proof record (`{"body", "signature"}`).
+    Proof(Box<ProofRecord>),
+    /// A DSSE envelope signed with an HMAC key (its statement may carry a proof record).
+    HmacEnvelope(Box<Envelope>),
+    /// Evidence that could not even be read: reported with its reason, never trusted.
+    Broken { code: &'static str, message: String },
+}
+
+impl Material {
+    /// A short name of the kind, for reports.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Bundle(_) => "sigstore-bundle",
+            Self::LegacySignature { .. } => "cosign-signature",
+            Self::LegacyAttestation(_) => "cosign-attestation",
+            Self::Proof(_) => "proof-record",
+            Self::HmacEnvelope(_) => "hmac-dsse-envelope",
+            Self::Broken { .. } => "unreadable",
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! What a staged medium holds: OCI layouts (any folder with an `oci-layout` file), and outside
+//! them blobs with the evidence beside them.
+//!
+//! Evidence file conventions (outside layouts):
+//! - `NAME.sigstore.json`, `NAME.sigstore`, `NAME.bundle.json`, `NAME.bundle`: a Sigstore bundle
+//!   for the blob `NAME` beside it (cosign sign-blob --bundle, sigstore-python);
+//! - `*.jsonl`: one bundle a line (`gh attestation download`), bound by the digests it names;
+//! - `NAME.proof.json`: an HMAC proof record for `NAME` (or for the digests its body names);
+//! - `NAME.dsse.json`: a DSSE envelope signed with an HMAC key.
+//!
+//! A bundle is bound to the blob its name says, and otherwise to every blob whose digest it
+//! names (a DSSE statement's subjects, a message signature's digest).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::archive::StagedFile;
+use crate::bundle::proof::ProofRecord;
+use crate::bundle::{Bundle, Content};
+use crate::evidence::{Evidence, Material};
+use crate::limits;
+use crate::oci::{self, Orphan};
+
+/// A blob artifact: a file outside any layout that is not evidence.
+#[derive(Debug, Clone)]
+pub struct BlobArtifact {
+    pub path: String,
+    pub size: u64,
+    pub digest: String,
+}
+
+/// Everything found in one staged medium.
+#[derive(Debug, Default)]
+pub struct Contents {
+    pub layouts: Vec<(oci::Layout, oci::Found)>,
+    pub blobs: Vec<BlobArtifact>,
+    /// Evidence about blobs, by blob path.
+    pub blob_evidence: BTreeMap<String, Vec<Evidence>>,
+    pub orphans: Vec<Orphan>,
+}
+
+const BUNDLE_SUFFIXES: [&str; 4] = [".sigstore.json", ".sigstore", ".bundle.json", ".bundle"];
+
+fn evidence_suffix(name: &str) -> Option<(&'static str, &str)> {
+    for s in BUNDLE_SUFFIXES {
+        if let Some(stem) = name.strip_suffix(s) {
+            return Some(("bundle", stem));
+        }
+    }
+    if let Some(stem) = name.strip_suffix(".proof.json") {
+        return Some(("proof", stem));
+    }
+    if let Some(stem) = name.strip_suffix(".dsse.json") {
+        return Some(("dsse", stem));
+    }
+    if let Some(stem) = name.strip_suffix(".jsonl") {
+        return Some(("jsonl", stem));
+    }
+    None
+}
+
+fn read_capped(staging: &Path, rel: &str, cap: u64) -> Result<Vec<u8>, String> {
+    crate::input::read_capped(&staging.join(rel), cap, "evidence file").map_err(|e| match e {
+        crate::input::InputError::TooLarge { limit, .. } => {
+            format!("{rel} is over the {limit}-byte limit")
+        }
+        other => format!("{rel}: {other}"),
+    })
+}
+
+/// The sha256 digests (hex) a bundle names: its DSSE statement's subjects, or its message digest.
+fn named_digests(b: &Bundle) -> Vec<String> {
+    match &b.content {
+        Content::MessageSignature(ms) => ms
+            .message_digest
+            .iter()
+            .filter(|(a, _)| *a == crate::bundle::HashAlgorithm::Sha256)
+            .map(|(_, d)| hex::encode(d))
+            .collect(),
+        Content::Dsse(env) => crate::bundle::dsse::Statement::from_json(&env.payload)
+            .map(|st| {
+                st.subject
+                    .iter()
+                    .filter_map(|s| s.digest.get("sha256").map(|d| d.to_ascii_lowercase()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// Finds layouts, blobs and evidence in the staged tree.
+pub fn contents(
+    staging: &Path,
+    files: &[StagedFile],
+    label: &str,
+) -> Result<Contents, oci::OciError> {
+    let mut out = Contents::default();
+    // Layout folders: every folder holding an `oci-layout` file (the deepest wins for its files).
+    let mut layout_dirs: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            if f.path == "oci-layout" {
+                Some(String::new())
+            } else {
+                f.path.strip_suffix("/oci-layout").map(str::to_string)
+            }
+        })
+        .collect();
+    layout_dirs.sort_by_key(|d| std::cmp::Reverse(d.len()));
+    let in_layout = |p: &str| {
+        layout_dirs
+            .iter()
+            .find(|d| d.is_empty() || p == d.as_str() || p.starts_with(&format!("{d}/")))
+            .cloned()
+    };
+    let mut per_layout: BTreeMap<String, Vec<StagedFile>> = BTreeMap::new();
+    let mut loose: Vec<&StagedFile> = Vec::new();
+    for f in files {
+        match in_layout(&f.path) {
+            Some(d) => per_layout.entry(d).or_default().push(f.clone()),
+            None => loose.push(f),
+        }
+    }
+    for (dir, lfiles) in &per_layout {
+        let l_label = if dir.is_empty() {
+            label.to_string()
+        } else {
+            format!("{label}:{dir}")
+        };
+        let layout = oci::read_layout(staging, dir, lfiles, &l_label)?;
+        let found = oci::find(&layout, staging);
+        out.layouts.push((layout, found));
+    }
+
+    // Outside layouts: evidence files and blobs.
+    let mut blob_by_path: BTreeMap<String, BlobArtifact> = BTreeMap::new();
+    let mut evidence_files: Vec<(&'static str, String, String)> = Vec::new(); // (kind, path, stem path)
+    for f in &loose {
+        let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+        match evidence_suffix(name) {
+            Some((kind, stem)) => {
+                let dir = f.path.strip_suffix(name).unwrap_or("");
+                evidence_files.push((kind, f.path.clone(), format!("{dir}{stem}")));
+            }
+            None => {
+                blob_by_path.insert(
+                    f.path.clone(),
+                    BlobArtifact {
+                        path: f.path.clone(),
+                        size: f.size,
+                        digest: format!("sha256:{}", hex::encode(f.sha256)),
+                    },
+                );
+            }
+        }
+    }
+    let mut by_digest: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for b in blob_by_path.values() {
+        by_digest
+            .entry(b.digest.trim_start_matches("sha256:").to_string())
+            .or_default()
+            .push(b.path.clone());
+    }
+    let bind = |out: &mut Contents, stem: &str, digests: Vec<String>, ev: Evidence| {
+        let mut targets: BTreeSet<String> = BTreeSet::new();
+        if blob_by_path.contains_key(stem) {
+            targets.insert(stem.to_string());
+        } else {
+            for d in &digests {
+                if let Some(paths) = by_digest.get(d) {
+                    targets.extend(paths.iter().cloned());
+                }
+            }
+        }
+        if targets.is_empty() {
+            out.orphans.push(Orphan {
+                origin: ev.origin.clone(),
+                subject: digests
+                    .first()
+                    .map(|d| format!("sha256:{d}"))
+                    .unwrap_or_default(),
+                why: format!(
+                    "no file '{}' beside it, and it names no digest of a file of this medium",
+                    crate::text::escape(stem)
+                ),
+            });
+        }
+        for t in targets {
+            out.blob_evidence.entry(t).or_default().push(ev.clone());
+        }
+    };
+    for (kind, path, stem) in evidence_files {
+        let origin = format!("{label}:{path}");
+        match kind {
+            "bundle" => {
+                let (material, digests) =
+                    match read_capped(staging, &path, limits::MAX_BUNDLE_BYTES)
+                        .map_err(|m| ("bundle-unreadable", m))
+                        .and_then(|b| Bundle::from_json(&b).map_err(|e| (e.code(), e.to_string())))
+                    {
+                        Ok(b) => {
+                            let d = named_digests(&b);
+                            (Material::Bundle(Box::new(b)), d)
+                        }
+                        Err((code, message)) => (Material::Broken { code, message }, Vec::new()),
+                    };
+                bind(&mut out, &stem, digests, Evidence { origin, material });
+            }
+            "jsonl" => {
+                let bytes = match read_capped(staging, &path, limits::MAX_BUNDLE_BYTES * 4) {
+                    Ok(b) => b,
+                    Err(m) => {
+                        bind(
+                            &mut out,
+                            &stem,
+                            Vec::new(),
+                            Evidence {
+                                origin,
+                                material: Material::Broken {
+                                    code: "bundle-unreadable",
+                                    message: m,
+                                },
+                            },
+                        );
+                        continue;
+                    }
+                };
+                let reader = crate::input::BoundedLines::new(
+                    &bytes[..],
+                    Path::new(&path),
+                    limits::MAX_BUNDLE_BYTES as usize,
+                    limits::MAX_TLOG_ENTRIES * 32,
+                );
+                for line in reader {
+                    let (n, text) = match line {
+                        Ok(l) => l,
+                        Err(e) => {
+                            bind(
+                                &mut out,
+                                &stem,
+                                Vec::new(),
+                                Evidence {
+                                    origin: origin.clone(),
+                                    material: Material::Broken {
+                                        code: "bundle-unreadable",
+                                        message: e.to_string(),
+                                    },
+                                },
+                            );
+                            break;
+                        }
+                    };
+                    if text.trim().is_empty() {
+                        continue;
+                    }
+                    let origin = format!("{origin} line {n}");
+                    let (material, digests) = match Bundle::from_json(text.as_bytes()) {
+                        Ok(b) => {
+                            let d = named_digests(&b);
+                            (Material::Bundle(Box::new(b)), d)
+                        }
+                        Err(e) => (
+                            Material::Broken {
+                                code: e.code(),
+                                message: e.to_string(),
+                            },
+                            Vec::new(),
+                        ),
+                    };
+                    // A JSON-lines file names its subjects by digest only.
+                    bind(&mut out, "", digests, Evidence { origin, material });
+                }
+            }
+            "proof" => {
+                let (material, digests) =
+                    match read_capped(staging, &path, limits::MAX_BUNDLE_BYTES)
+                        .map_err(|m| ("proof-record-malformed", m))
+                        .and_then(|b| {
+                            ProofRecord::from_json(&b).map_err(|e| (e.code(), e.to_string()))
+                        }) {
+                        Ok(r) => {
+                            let d = r.subjects.iter().map(|s| s.sha256.clone()).collect();
+                            (Material::Proof(Box::new(r)), d)
+                        }
+                        Err((code, message)) => (Material::Broken { code, message }, Vec::new()),
+                    };
+                bind(&mut out, &stem, digests, Evidence { origin, material });
+            }
+            _ => {
+                let (material, digests) =
+                    match read_capped(staging, &path, limits::MAX_BUNDLE_BYTES)
+                        .map_err(|m| ("dsse-unreadable", m))
+                        .and_then(|b| {
+                            crate::bundle::Envelope::from_json(&b)
+                                .map_err(|e| (e.code(), e.to_string()))
+                        }) {
+                        Ok(env) => {
+                            let d = crate::bundle::dsse::Statement::from_json(&env.payload)
+                                .map(|st| {
+                                    st.subject
+                                        .iter()
+                                        .filter_map(|s| s.digest.get("sha256").cloned())
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            (Material::HmacEnvelope(Box::new(env)), d)
+                        }
+                        Err((code, message)) => (Material::Broken { code, message }, Vec::new()),
+                    };
+                bind(&mut out, &stem, digests, Evidence { origin, material });
+            }
+        }
+    }
+    out.blobs = blob_by_path.into_values().collect();
+    Ok(out)
+}

@@ -1,0 +1,468 @@
+//! `airlock import`: the pipeline from what arrives on the stick to a decision per artifact and
+//! per input, with the input kept whole in `accepted/` or `quarantine/`.
+//!
+//! stick → `archive` (staging, hashed once) → `oci` / blob finder → `verify` (one verifier for
+//! every format) → `policy` (ClusterImagePolicy) → this module's outcome and keeping.
+//!
+//! Owns: the data dir's `staging/`, `accepted/` and `quarantine/` folders, the import id, and
+//! the order of the steps. Must not touch: crypto (that is `verify`), policy semantics (that is
+//! `check`), the terminal (the CLI renders the report).
+
+pub mod check;
+pub mod find;
+pub mod report;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::archive::{self, ArchiveError, ArchiveLimits, Select};
+use crate::evidence::Evidence;
+use crate::policy::cip::PolicySet;
+use crate::time::Timestamp;
+use crate::verify::Verifier;
+use report::{
+    ArtifactInfo, ArtifactResult, ChartInfo, ImportReport, InputResult, PolicyRef, TarballInfo,
+    TrustRootRef, Verdict,
+};
+
+/// A failure of the appliance itself (its data dir), not of what was imported: exit 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot write the data dir at {path}: {why}")]
+    DataDir { path: PathBuf, why: String },
+}
+
+impl ImportError {
+    pub fn code(&self) -> &'static str {
+        "data-dir-unwritable"
+    }
+}
+
+/// Where the searches for evidence look, for "no signature" messages.
+const SEARCHED_OCI: &str = "the .sig and .att tags, cosign save's kind annotations, referrers by subject (in index.json and among the blobs) and the referrers tag";
+const SEARCHED_BLOB: &str = "NAME.sigstore.json, NAME.sigstore, NAME.bundle(.json), NAME.proof.json and NAME.dsse.json beside the file, and every bundle of the medium naming its digest";
+
+/// Called with (input, bytes read, total) while a large input is read.
+pub type Progress<'a> = &'a dyn Fn(&Path, u64, u64);
+
+/// What one import runs with.
+pub struct Request<'a> {
+    pub inputs: &'a [PathBuf],
+    pub data_dir: &'a Path,
+    pub policies: &'a PolicySet,
+    pub verifier: &'a Verifier,
+    pub trust_root: TrustRootRef,
+    pub now: Timestamp,
+    /// Called with (bytes read, total) while a large input is read.
+    pub progress: Option<Progress<'a>>,
+}
+
+/// Outcome of one input that could not even be read (exit 2), as opposed to a rejection.
+#[derive(Debug, Clone)]
+pub struct Unusable {
+    pub path: PathBuf,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The report, and the inputs that could not be read at all.
+pub struct Outcome {
+    pub report: ImportReport,
+    pub unusable: Vec<Unusable>,
+}
+
+fn data_dir_err(path: &Path, e: impl std::fmt::Display) -> ImportError {
+    ImportError::DataDir {
+        path: path.to_path_buf(),
+        why: e.to_string(),
+    }
+}
+
+/// Creates `dir` (and parents) owner-only.
+fn private_dir(dir: &Path) -> Result<(), ImportError> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| data_dir_err(dir, e))
+}
+
+/// A new import id: the time, then 6 random bytes (sortable, unique without a database).
+pub fn new_import_id(now: Timestamp) -> String {
+    let mut rnd = [0u8; 6];
+    let _ = aws_lc_rs::rand::fill(&mut rnd);
+    let t = now.strftime("%Y%m%dT%H%M%SZ").to_string();
+    format!("{t}-{}", hex::encode(rnd))
+}
+
+/// Runs an import of every input.
+pub fn run(req: &Request<'_>) -> Result<Outcome, ImportError> {
+    let import_id = new_import_id(req.now);
+    let staging_root = req.data_dir.join("staging");
+    private_dir(&staging_root)?;
+    let mut report = ImportReport {
+        import_id: import_id.clone(),
+        recorded_at: Some(req.now),
+        verdict: Verdict::Accepted,
+        trust_root: req.trust_root.clone(),
+        policy: PolicyRef {
+            file: req.policies.file.clone(),
+            digest: req.policies.digest.clone(),
+            names: req
+                .policies
+                .policies
+                .iter()
+                .map(|p| p.name.clone())
+                .collect(),
+        },
+        airlock_version: env!("CARGO_PKG_VERSION").to_string(),
+        ..ImportReport::default()
+    };
+    let mut unusable = Vec::new();
+    let mut matched = vec![false; req.policies.policies.len()];
+    for (n, input) in req.inputs.iter().enumerate() {
+        let work = staging_root.join(format!("{import_id}-{n}"));
+        private_dir(&work)?;
+        let r = import_one(req, input, &work, &import_id, &mut matched);
+        // Whatever happened, nothing of this input is left in staging.
+        let _ = fs::remove_dir_all(&work);
+        match r? {
+            Ok(result) => {
+                if result.verdict == Verdict::Rejected {
+                    report.verdict = Verdict::Rejected;
+                }
+                report.inputs.push(result);
+            }
+            Err(u) => {
+                report.verdict = Verdict::Rejected;
+                unusable.push(u);
+            }
+        }
+    }
+    report.policies_matched_nothing = req
+        .policies
+        .policies
+        .iter()
+        .zip(&matched)
+        .filter(|(_, m)| !**m)
+        .map(|(p, _)| p.name.clone())
+        .collect();
+    Ok(Outcome { report, unusable })
+}
+
+fn input_name(input: &Path) -> String {
+    input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "input".to_string())
+}
+
+/// Imports one input. `Ok(Err(_))`: it could not be read at all (nothing to keep).
+fn import_one(
+    req: &Request<'_>,
+    input: &Path,
+    work: &Path,
+    import_id: &str,
+    matched: &mut [bool],
+) -> Result<Result<InputResult, Unusable>, ImportError> {
+    let name = input_name(input);
+    let meta = match fs::metadata(input) {
+        Ok(m) => m,
+        Err(e) => {
+            return Ok(Err(Unusable {
+                path: input.to_path_buf(),
+                code: "input-unreadable",
+                message: format!("{}: cannot read: {e}", crate::text::ShownPath(input)),
+            }))
+        }
+    };
+    let is_dir = meta.is_dir();
+    let tree = work.join("tree");
+    private_dir(&tree)?;
+    let source_copy = work.join("source");
+    let mut result = InputResult {
+        tarball: TarballInfo {
+            name: name.clone(),
+            path: input.display().to_string(),
+            sha256: None,
+            size: if is_dir { 0 } else { meta.len() },
+            format: String::new(),
+        },
+        ..InputResult::default()
+    };
+    let progress = req.progress.map(|p| {
+        let total = meta.len();
+        move |done: u64| p(input, done, total)
+    });
+    let staged = archive::stage_observed(
+        input,
+        &tree,
+        &ArchiveLimits::IMPORT,
+        Select::ALL,
+        (!is_dir).then_some(source_copy.as_path()),
+        progress.as_ref().map(|p| p as &dyn Fn(u64)),
+    );
+    let staged = match staged {
+        Ok(s) => s,
+        Err(ArchiveError::Staging { path, why }) => return Err(ImportError::DataDir { path, why }),
+        Err(ArchiveError::Unreadable { why, .. }) if !source_copy.exists() && !is_dir => {
+            return Ok(Err(Unusable {
+                path: input.to_path_buf(),
+                code: "input-unreadable",
+                message: format!("{}: cannot read: {why}", crate::text::ShownPath(input)),
+            }))
+        }
+        Err(e) => {
+            result.verdict = Verdict::Rejected;
+            result.reason = Some(e.code().to_string());
+            result.message = Some(e.to_string());
+            // The copy made while reading stops where the reading failed: keep the whole input.
+            let _ = fs::remove_file(&source_copy);
+            if !is_dir {
+                fs::copy(input, &source_copy).map_err(|e| data_dir_err(&source_copy, e))?;
+                result.tarball.sha256 = Some(sha256_file(&source_copy)?);
+            }
+            keep(
+                req,
+                &mut result,
+                import_id,
+                input,
+                &source_copy,
+                &tree,
+                is_dir,
+            )?;
+            return Ok(Ok(result));
+        }
+    };
+    result.tarball.format = staged.format.as_str().to_string();
+    result.tarball.sha256 = staged.source_sha256.map(hex::encode);
+    if !is_dir {
+        result.tarball.size = staged.source_bytes;
+    }
+    let label = name.clone();
+    let contents = match find::contents(&tree, &staged.files, &label) {
+        Ok(c) => c,
+        Err(e) => {
+            result.verdict = Verdict::Rejected;
+            result.reason = Some(e.code().to_string());
+            result.message = Some(e.to_string());
+            keep(
+                req,
+                &mut result,
+                import_id,
+                input,
+                &source_copy,
+                &tree,
+                is_dir,
+            )?;
+            return Ok(Ok(result));
+        }
+    };
+    let checker = check::Checker {
+        verifier: req.verifier,
+        policies: req.policies,
+        now: req.now,
+    };
+    for (layout, found) in &contents.layouts {
+        for a in &found.artifacts {
+            let evidence: Vec<&Evidence> = found
+                .evidence
+                .iter()
+                .filter(|(s, _)| *s == a.digest)
+                .map(|(_, e)| e)
+                .collect();
+            let subject = check::Subject {
+                digest: &a.digest,
+                names: a.names.clone(),
+                searched: SEARCHED_OCI,
+            };
+            let mut r = checker.check(subject, &evidence);
+            r.artifact = ArtifactInfo {
+                name: a.names.first().cloned().unwrap_or_else(|| {
+                    if layout.dir.is_empty() {
+                        format!("{label}@{}", a.digest)
+                    } else {
+                        format!("{label}:{}@{}", layout.dir, a.digest)
+                    }
+                }),
+                kind: match a.kind {
+                    crate::oci::ArtifactKind::Image => "image",
+                    crate::oci::ArtifactKind::ImageIndex => "image-index",
+                    crate::oci::ArtifactKind::HelmChart => "helm-chart",
+                },
+                digest: a.digest.clone(),
+                media_type: a.media_type.clone(),
+                size: a.size,
+                reference: r.names.iter().find(|n| n.contains('/')).cloned(),
+                chart: a
+                    .chart
+                    .clone()
+                    .map(|(name, version)| ChartInfo { name, version }),
+                platforms: a.children.clone(),
+            };
+            finish_artifact(req, &mut r, matched);
+            result.artifacts.push(r);
+        }
+        result.orphans.extend(found.orphans.iter().cloned());
+        result.unreferenced_blobs.extend(
+            found
+                .unreferenced
+                .iter()
+                .map(|d| format!("{}: {d}", layout.label)),
+        );
+    }
+    for b in &contents.blobs {
+        let evidence: Vec<&Evidence> = contents
+            .blob_evidence
+            .get(&b.path)
+            .map(|v| v.iter().collect())
+            .unwrap_or_default();
+        let file_name = b.path.rsplit('/').next().unwrap_or(&b.path).to_string();
+        let mut names = vec![b.path.clone()];
+        if file_name != b.path {
+            names.push(file_name);
+        }
+        let subject = check::Subject {
+            digest: &b.digest,
+            names,
+            searched: SEARCHED_BLOB,
+        };
+        let mut r = checker.check(subject, &evidence);
+        r.artifact = ArtifactInfo {
+            name: b.path.clone(),
+            kind: "blob",
+            digest: b.digest.clone(),
+            size: b.size,
+            ..ArtifactInfo::default()
+        };
+        finish_artifact(req, &mut r, matched);
+        result.artifacts.push(r);
+    }
+    result.orphans.extend(contents.orphans.iter().cloned());
+    if result.artifacts.is_empty() {
+        result.verdict = Verdict::Rejected;
+        result.reason = Some("no-artifacts".into());
+        result.message = Some(format!(
+            "{}: holds no image, chart or file to import (only evidence, or nothing)",
+            crate::text::escape(&name)
+        ));
+    } else if let Some(bad) = result
+        .artifacts
+        .iter()
+        .find(|a| a.verdict == Verdict::Rejected)
+    {
+        result.verdict = Verdict::Rejected;
+        result.reason = bad.reason.clone();
+        let n = result
+            .artifacts
+            .iter()
+            .filter(|a| a.verdict == Verdict::Rejected)
+            .count();
+        result.message = Some(format!(
+            "{n} of {} artifact(s) rejected; first: {}: {}",
+            result.artifacts.len(),
+            crate::text::escape(&bad.artifact.name),
+            bad.message.clone().unwrap_or_default()
+        ));
+    }
+    keep(
+        req,
+        &mut result,
+        import_id,
+        input,
+        &source_copy,
+        &tree,
+        is_dir,
+    )?;
+    Ok(Ok(result))
+}
+
+/// Identity, issuer and predicate types of the evidence behind the verdict; which policies
+/// matched.
+fn finish_artifact(req: &Request<'_>, r: &mut ArtifactResult, matched: &mut [bool]) {
+    for p in &r.policies {
+        if let Some(i) = req.policies.policies.iter().position(|q| q.name == p.name) {
+            if let Some(m) = matched.get_mut(i) {
+                *m = true;
+            }
+        }
+    }
+    for e in r.evidence.iter().filter(|e| e.verified) {
+        if let Some(p) = &e.predicate {
+            if p.predicate_type != crate::bundle::predicate::COSIGN_SIGN
+                && !r.predicate_types.contains(&p.predicate_type)
+            {
+                r.predicate_types.push(p.predicate_type.clone());
+            }
+        }
+        if r.identity.is_none() {
+            if let Some(s) = &e.signer {
+                r.identity = s.identity.clone().or_else(|| s.key_id.clone());
+                r.issuer = s.issuer.clone();
+            }
+        }
+    }
+}
+
+fn sha256_file(p: &Path) -> Result<String, ImportError> {
+    let mut f = fs::File::open(p).map_err(|e| data_dir_err(p, e))?;
+    let mut h = crate::verify::crypto::Hasher::new(crate::bundle::HashAlgorithm::Sha256);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = std::io::Read::read(&mut f, &mut buf).map_err(|e| data_dir_err(p, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(hex::encode(h.finish()))
+}
+
+/// Keeps the input whole: the byte-identical copy (or, for a folder, the staged copy of it)
+/// under `accepted/<import>/` with its verified contents, or under `quarantine/<import>/` with the
+/// result beside it. Nothing deletes either but the operator.
+fn keep(
+    req: &Request<'_>,
+    result: &mut InputResult,
+    import_id: &str,
+    input: &Path,
+    source_copy: &Path,
+    tree: &Path,
+    is_dir: bool,
+) -> Result<(), ImportError> {
+    let area = match result.verdict {
+        Verdict::Accepted => "accepted",
+        Verdict::Rejected => "quarantine",
+    };
+    let dir = req.data_dir.join(area).join(import_id);
+    private_dir(&dir)?;
+    let mut name = input_name(input);
+    let mut n = 1;
+    while dir.join(&name).exists() {
+        n += 1;
+        name = format!("{}.{n}", input_name(input));
+    }
+    let kept = dir.join(&name);
+    if is_dir {
+        fs::rename(tree, &kept).map_err(|e| data_dir_err(&kept, e))?;
+    } else {
+        fs::rename(source_copy, &kept).map_err(|e| data_dir_err(&kept, e))?;
+        if result.verdict == Verdict::Accepted {
+            let contents = dir.join(format!("{name}.contents"));
+            fs::rename(tree, &contents).map_err(|e| data_dir_err(&contents, e))?;
+        }
+    }
+    if result.verdict == Verdict::Rejected {
+        let note = dir.join(format!("{name}.result.json"));
+        if let Ok(json) = serde_json::to_vec_pretty(&*result) {
+            fs::write(&note, json).map_err(|e| data_dir_err(&note, e))?;
+        }
+    }
+    // Durable before the import reports done.
+    if let Ok(d) = fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    result.kept_at = Some(kept.display().to_string());
+    Ok(())
+}

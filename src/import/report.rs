@@ -1,0 +1,290 @@
+//! The typed results of an import, rendered by the CLI (table and `--json`), and recorded later by
+//! the ledger. camelCase, like `verify-bundle --json`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::bundle::predicate::PredicateSummary;
+use crate::oci::Orphan;
+use crate::policy::cip::Mode;
+use crate::time::Timestamp;
+use crate::verify::{TimeSource, VerifiedBundle, VerifiedSigner};
+
+/// accepted | rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    #[default]
+    Accepted,
+    Rejected,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+/// Who signed one piece of evidence, as verified.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignerInfo {
+    /// `certificate`, `key` or `hmac`.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fulcio_extensions: BTreeMap<String, String>,
+}
+
+impl SignerInfo {
+    pub fn hmac(key_id: &str) -> Self {
+        SignerInfo {
+            kind: "hmac",
+            key_id: Some(key_id.to_string()),
+            ..SignerInfo::default()
+        }
+    }
+}
+
+/// One transparency-log entry that verified.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntryRef {
+    pub log_id: String,
+    pub log_base_url: String,
+    pub log_index: u64,
+    pub integrated_time: Option<Timestamp>,
+    pub kind: String,
+}
+
+/// One piece of evidence and what became of it.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvidenceResult {
+    pub origin: String,
+    /// `sigstore-bundle`, `cosign-signature`, `cosign-attestation`, `proof-record`, ...
+    pub kind: &'static str,
+    pub verified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle_media_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<SignerInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<PredicateSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docker_reference: Option<String>,
+    /// For a statement carrying an HMAC proof record (or a record itself): `verified` or why not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof_record: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_at_source: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tlog_entries: Vec<LogEntryRef>,
+}
+
+impl EvidenceResult {
+    pub fn from_verified(origin: &str, kind: &'static str, v: &VerifiedBundle) -> Self {
+        let signer = match &v.signer {
+            VerifiedSigner::Certificate {
+                certificate,
+                identity,
+                ca,
+                ..
+            } => SignerInfo {
+                kind: "certificate",
+                identity: Some(identity.subject_alternative_name.clone()),
+                issuer: certificate.oidc_issuer.clone(),
+                ca: Some(ca.clone()),
+                key_id: None,
+                fulcio_extensions: certificate.fulcio_extensions.clone(),
+            },
+            VerifiedSigner::Key { key_id } => SignerInfo {
+                kind: "key",
+                key_id: Some(format!("sha256:{key_id}")),
+                ..SignerInfo::default()
+            },
+        };
+        let first = v.verified_times.iter().min_by_key(|t| t.time);
+        EvidenceResult {
+            origin: origin.to_string(),
+            kind,
+            verified: true,
+            bundle_media_type: Some(v.media_type.clone()),
+            signer: Some(signer),
+            signed_at: first.map(|t| t.time),
+            signed_at_source: first.map(|t| match t.source {
+                TimeSource::TransparencyLog => format!("transparency log {}", t.uri),
+                TimeSource::TimestampAuthority => format!("timestamp authority {}", t.uri),
+            }),
+            tlog_entries: v
+                .tlog_entries
+                .iter()
+                .map(|e| LogEntryRef {
+                    log_id: e.log_id.clone(),
+                    log_base_url: e.log_base_url.clone(),
+                    log_index: e.log_index,
+                    integrated_time: e.integrated_time,
+                    kind: format!("{} {}", e.kind, e.version),
+                })
+                .collect(),
+            ..EvidenceResult::default()
+        }
+    }
+}
+
+/// One matching ClusterImagePolicy and whether it was satisfied.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyResult {
+    pub name: String,
+    pub mode: Mode,
+    pub satisfied: bool,
+    /// The authority that satisfied it.
+    pub authority: Option<String>,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    /// Fields of the policy not used offline.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_applicable: Vec<String>,
+}
+
+/// A Helm chart's name and version.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChartInfo {
+    pub name: String,
+    pub version: String,
+}
+
+/// What the artifact is.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactInfo {
+    pub name: String,
+    /// `image`, `image-index`, `helm-chart` or `blob`.
+    pub kind: &'static str,
+    pub digest: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub media_type: String,
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chart: Option<ChartInfo>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
+}
+
+/// The decision about one artifact.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactResult {
+    pub artifact: ArtifactInfo,
+    /// Every name matched against the policy's globs.
+    pub names: Vec<String>,
+    pub verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The identity and issuer of the evidence that satisfied the policy, when keyless.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Predicate types of the attestations that verified.
+    pub predicate_types: Vec<String>,
+    pub evidence: Vec<EvidenceResult>,
+    pub policies: Vec<PolicyResult>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// The input file or folder.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TarballInfo {
+    pub name: String,
+    pub path: String,
+    /// SHA-256 of the file as read (absent for a folder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    pub size: u64,
+    /// `tar`, `tar.gz`, `tar.zst` or `folder`.
+    pub format: String,
+}
+
+/// The decision about one input: accepted only when every artifact in it is.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InputResult {
+    pub tarball: TarballInfo,
+    pub verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    pub artifacts: Vec<ArtifactResult>,
+    /// Evidence that names nothing this input holds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub orphans: Vec<Orphan>,
+    /// Blobs of a layout no manifest reaches: reported, not trusted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreferenced_blobs: Vec<String>,
+    /// Where the input was kept (under `accepted/` or `quarantine/` in the data dir).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_at: Option<String>,
+}
+
+/// The trust root a decision was made under.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrustRootRef {
+    pub digest: String,
+    pub source: String,
+    pub tuf_verified: bool,
+    pub tuf_root_version: Option<u64>,
+    pub stale: bool,
+}
+
+/// The policy a decision was made under.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyRef {
+    pub file: String,
+    pub digest: String,
+    pub names: Vec<String>,
+}
+
+/// One `airlock import` run.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportReport {
+    pub import_id: String,
+    pub recorded_at: Option<Timestamp>,
+    pub verdict: Verdict,
+    pub trust_root: TrustRootRef,
+    pub policy: PolicyRef,
+    pub inputs: Vec<InputResult>,
+    /// Policies that matched no artifact of this import (`policy-matched-nothing`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies_matched_nothing: Vec<String>,
+    pub airlock_version: String,
+}
