@@ -649,6 +649,19 @@ fn authority_satisfied(
                 let (code, m) = mismatch(false);
                 return Err((code, format!("attestation {}: {m}", req.predicate_type)));
             }
+            // Evidence that failed to verify says more than "missing".
+            if let Some(r) = results.iter().find(|r| !r.verified) {
+                return Err((
+                    r.reason.clone().unwrap_or_default(),
+                    format!(
+                        "authority {} requires a {} attestation, and none verified: {}: {}",
+                        a.name,
+                        req.predicate_type,
+                        r.origin,
+                        r.message.clone().unwrap_or_default()
+                    ),
+                ));
+            }
             return Err((
                 "attestation-missing".into(),
                 format!(

@@ -107,10 +107,21 @@ pub fn contents(
         })
         .collect();
     layout_dirs.sort_by_key(|d| std::cmp::Reverse(d.len()));
+    // A layout owns its `oci-layout`, `index.json` and `blobs/`; anything else beside them (a
+    // Zarf `zarf.yaml`, a blob with its bundle) is a file of the medium.
     let in_layout = |p: &str| {
         layout_dirs
             .iter()
-            .find(|d| d.is_empty() || p == d.as_str() || p.starts_with(&format!("{d}/")))
+            .find(|d| {
+                let rest = if d.is_empty() {
+                    Some(p)
+                } else {
+                    p.strip_prefix(d.as_str()).and_then(|r| r.strip_prefix('/'))
+                };
+                rest.is_some_and(|r| {
+                    r == "oci-layout" || r == "index.json" || r.starts_with("blobs/")
+                })
+            })
             .cloned()
     };
     let mut per_layout: BTreeMap<String, Vec<StagedFile>> = BTreeMap::new();

@@ -46,6 +46,8 @@ pub const DAY: i64 = 24 * 3600;
 pub const IDENTITY: &str =
     "https://github.com/fake-org/fake-repo/.github/workflows/release.yml@refs/heads/main";
 pub const OIDC_ISSUER: &str = "https://token.actions.githubusercontent.com";
+/// cosign v3's predicate type for an image signature as a statement.
+pub const COSIGN_SIGN_PREDICATE: &str = "https://sigstore.dev/cosign/sign/v1";
 
 pub const FULCIO_URI: &str = "https://fulcio.fake-sigstore.test";
 pub const FULCIO_EXPIRED_URI: &str = "https://fulcio-expired.fake-sigstore.test";
