@@ -8,8 +8,11 @@ mod import_support;
 
 use import_support::*;
 
+/// One raw entry: name, type flag, data, link name.
+type Raw<'a> = (&'a [u8], u8, &'a [u8], &'a [u8]);
+
 /// A raw ustar archive: names and link names are written byte for byte.
-fn raw_tar(entries: &[(&[u8], u8, &[u8], &[u8])]) -> Vec<u8> {
+fn raw_tar(entries: &[Raw<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     for (name, kind, data, link) in entries {
         let mut h = tar::Header::new_ustar();
@@ -179,7 +182,7 @@ fn zstd_bomb_is_refused() {
 #[test]
 fn a_hundred_thousand_entries_are_refused() {
     let names: Vec<String> = (0..100_000).map(|i| format!("f{i}")).collect();
-    let entries: Vec<(&[u8], u8, &[u8], &[u8])> = names
+    let entries: Vec<Raw<'_>> = names
         .iter()
         .map(|n| (n.as_bytes(), F, &b""[..], &b""[..]))
         .collect();
