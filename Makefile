@@ -1,7 +1,10 @@
 # airlock — two commands: `make run` (the main job on the shipped defaults) and `make test`.
 CARGO ?= cargo
 DEMO_DIR ?= target/airlock-demo
-AIRLOCK = target/release/airlock
+# Honours CARGO_TARGET_DIR (cargo writes the binary there).
+TARGET_DIR ?= $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR),target)
+AIRLOCK = $(TARGET_DIR)/release/airlock
+IMPORT = bundles/import
 
 .PHONY: run build test bench lint fuzz fmt clean-demo
 
@@ -16,6 +19,23 @@ run: build
 	$(AIRLOCK) --data-dir $(DEMO_DIR) trust status
 	@# Exit 1 only says some examples were refused, as several are meant to be; 2 is an error.
 	$(AIRLOCK) --data-dir $(DEMO_DIR) verify-bundle --batch bundles/examples.jsonl --table \
+		|| [ $$? -eq 1 ]
+	@# The real example (public-good trust root, installed above), then the test examples
+	@# (signed by the test suite's fake Sigstore, verified against its TEST-ONLY root). Two of
+	@# them are meant to be refused: exit 1 is expected, 2 is an error.
+	$(AIRLOCK) --data-dir $(DEMO_DIR) import $(IMPORT)/real-release \
+		--policy $(IMPORT)/policy.public-good.yaml
+	chmod 600 $(IMPORT)/hmac-example.key
+	$(AIRLOCK) --data-dir $(DEMO_DIR) import \
+		$(IMPORT)/cosign-legacy-signature.tar \
+		$(IMPORT)/cosign-new-format-with-sbom-and-slsa.tar.gz \
+		$(IMPORT)/hauler-multi-arch.tar.zst \
+		$(IMPORT)/helm-chart.tar \
+		$(IMPORT)/release-blobs \
+		$(IMPORT)/REFUSED-signature-for-another-image.tar \
+		$(IMPORT)/REFUSED-path-traversal.tar \
+		--policy $(IMPORT)/policy.TEST-ONLY.yaml \
+		--trusted-root $(IMPORT)/test-trust-root.TEST-ONLY.json \
 		|| [ $$? -eq 1 ]
 
 test:

@@ -9,7 +9,7 @@ tuf="$here/../tests/data/tuf/sigstore-public-good-tuf-states.tar.gz"
 corpus="$here/corpus"
 
 for t in bundle_json trusted_root_json intoto_statement certificate rfc3161_timestamp \
-         checkpoint tlog_entry verify_bundle tuf_tarball batch_lines text_render archive; do
+         checkpoint tlog_entry verify_bundle tuf_tarball batch_lines text_render archive oci_layout simple_signing policy_yaml; do
     mkdir -p "$corpus/$t"
 done
 
@@ -51,6 +51,27 @@ fi
 for dir in "$data"/bundle-verify/*/; do
     [ -f "$dir/bundle.sigstore.json" ] && cp "$dir/bundle.sigstore.json" "$corpus/text_render/$(basename "$dir").json"
 done
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":2}]}\0{}' \
+    > "$corpus/oci_layout/index"
+printf '{"critical":{"identity":{"docker-reference":"a/b"},"image":{"docker-manifest-digest":"sha256:00"},"type":"cosign container image signature"},"optional":null}' \
+    > "$corpus/simple_signing/payload"
+cat > "$corpus/policy_yaml/policy.yaml" <<'YAML'
+apiVersion: policy.sigstore.dev/v1beta1
+kind: ClusterImagePolicy
+metadata:
+  name: p
+spec:
+  images:
+  - glob: "ghcr.io/**"
+  authorities:
+  - keyless:
+      identities:
+      - issuer: https://token.actions.githubusercontent.com
+        subjectRegExp: "^https://github.com/acme/"
+    attestations:
+    - name: a
+      predicateType: slsaprovenance1
+YAML
 printf '{"bundle":"b.json","artifact":"a.txt","identity":"x","issuer":"y"}\n\n{"bundle":"c"}\n' \
     > "$corpus/batch_lines/two.jsonl"
 echo "seeded: $(for t in "$corpus"/*/; do printf '%s=%s ' "$(basename "$t")" "$(ls "$t" | wc -l)"; done)"

@@ -343,6 +343,15 @@ pub fn stage_reader<R: BufRead + SourceStats>(
     })
 }
 
+/// The format of a file from its first bytes (for reports about a file that could not be read
+/// through).
+pub fn sniff(path: &Path) -> Option<Format> {
+    let (f, _) = crate::input::open_regular(path, "medium").ok()?;
+    let mut head = Vec::with_capacity(512);
+    f.take(512).read_to_end(&mut head).ok()?;
+    detect(&head)
+}
+
 fn detect(head: &[u8]) -> Option<Format> {
     // RFC 1952 §2.3.1: ID1 = 31, ID2 = 139. RFC 8878 §3.1.1: magic 0xFD2FB528 little-endian.
     // POSIX ustar: "ustar" at offset 257 (an old v7 tar has no magic: refused).

@@ -217,6 +217,13 @@ fn import_one(
             result.verdict = Verdict::Rejected;
             result.reason = Some(e.code().to_string());
             result.message = Some(e.to_string());
+            result.tarball.format = if is_dir {
+                "folder".into()
+            } else {
+                archive::sniff(input)
+                    .map_or("unknown", |f| f.as_str())
+                    .into()
+            };
             // The copy made while reading stops where the reading failed: keep the whole input.
             let _ = fs::remove_file(&source_copy);
             if !is_dir {
@@ -318,10 +325,15 @@ fn import_one(
             .get(&b.path)
             .map(|v| v.iter().collect())
             .unwrap_or_default();
+        // Matched against the globs: the path in the input, the file name, and for a folder the
+        // path under the folder's own name (`release-blobs/app.tar.gz`).
         let file_name = b.path.rsplit('/').next().unwrap_or(&b.path).to_string();
         let mut names = vec![b.path.clone()];
         if file_name != b.path {
             names.push(file_name);
+        }
+        if is_dir {
+            names.push(format!("{name}/{}", b.path));
         }
         let subject = check::Subject {
             digest: &b.digest,
@@ -396,12 +408,20 @@ fn finish_artifact(req: &Request<'_>, r: &mut ArtifactResult, matched: &mut [boo
                 r.predicate_types.push(p.predicate_type.clone());
             }
         }
-        if r.identity.is_none() {
-            if let Some(s) = &e.signer {
-                r.identity = s.identity.clone().or_else(|| s.key_id.clone());
-                r.issuer = s.issuer.clone();
-            }
-        }
+    }
+    // The signer shown: a certificate identity when one verified, else a key.
+    let signers = r
+        .evidence
+        .iter()
+        .filter(|e| e.verified)
+        .filter_map(|e| e.signer.as_ref());
+    let best = signers
+        .clone()
+        .find(|s| s.identity.is_some())
+        .or_else(|| signers.clone().next());
+    if let Some(s) = best {
+        r.identity = s.identity.clone().or_else(|| s.key_id.clone());
+        r.issuer = s.issuer.clone();
     }
 }
 

@@ -226,8 +226,8 @@ pub fn find(layout: &Layout, staging: &Path) -> Found {
             let n = names.entry(d.digest.clone()).or_default();
             for key in [annotation::REF_NAME, annotation::CONTAINERD_NAME] {
                 if let Some(v) = d.annotations.get(key) {
-                    // A bare tag ("v1") names no repository: not an image reference.
-                    if v.contains('/') || v.contains('.') {
+                    // A bare tag ("v1", "0.9.0") names no repository: not an image reference.
+                    if v.contains('/') {
                         n.push(v.clone());
                     }
                 }
@@ -275,8 +275,8 @@ pub fn find(layout: &Layout, staging: &Path) -> Found {
                                 version: String,
                             }
                             if let Ok(c) = serde_json::from_slice::<Chart>(&bytes) {
+                                a.names.insert(0, format!("{}:{}", c.name, c.version));
                                 a.names.push(c.name.clone());
-                                a.names.push(format!("{}:{}", c.name, c.version));
                                 a.chart = Some((c.name, c.version));
                             }
                         }

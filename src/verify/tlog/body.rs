@@ -19,6 +19,11 @@
 //!   not checkable; payload hash and signatures bind the entry to the envelope.
 //! - `dsse` 0.0.2 (Rekor v2, deprecated upstream): `spec.dsseV002 {payloadHash {algorithm,
 //!   digest}, signatures [{content, verifier}]}`.
+//! - `intoto` 0.0.1 (legacy, what cosign before 2.x logged for attestations):
+//!   `spec.content.payloadHash {algorithm, value (hex)}` and `spec.publicKey` (base64 PEM); the
+//!   envelope itself is not logged (`spec.content.hash` covers the submitted envelope JSON and is
+//!   not checkable). Payload hash and signer bind the entry to the envelope, whose signature the
+//!   caller verifies with that signer.
 //! - `intoto` 0.0.2 (legacy): `spec.content.envelope {payloadType, payload, signatures [{sig,
 //!   publicKey}]}` and `spec.content.payloadHash`. Rekor base64-encodes the already base64 `sig`
 //!   and `payload` a second time (both happy-path bodies in the conformance data do), so a `sig`
@@ -107,6 +112,9 @@ struct Spec<'a> {
     signatures: Option<Vec<DsseV1Sig<'a>>>,
     #[serde(borrow)]
     content: Option<IntotoContent<'a>>,
+    /// `intoto` 0.0.1: base64 of the signer's PEM certificate or key.
+    #[serde(borrow)]
+    public_key: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -230,6 +238,7 @@ fn supported(kind: &str, version: &str) -> bool {
             | ("hashedrekord", "0.0.2")
             | ("dsse", "0.0.1")
             | ("dsse", "0.0.2")
+            | ("intoto", "0.0.1")
             | ("intoto", "0.0.2")
     )
 }
@@ -286,6 +295,9 @@ pub(crate) fn check(
         }
         ("dsse", "0.0.2", ExpectedBody::Dsse { envelope, signer }) => {
             dsse_v002(&spec, envelope, signer)
+        }
+        ("intoto", "0.0.1", ExpectedBody::Dsse { envelope, signer }) => {
+            intoto_v001(&spec, envelope, signer)
         }
         ("intoto", "0.0.2", ExpectedBody::Dsse { envelope, signer }) => {
             intoto_v002(&spec, envelope, signer)
@@ -697,6 +709,25 @@ fn dsse_v002(
     Ok(())
 }
 
+fn intoto_v001(
+    spec: &Spec<'_>,
+    envelope: &Envelope,
+    signer: &SignerMaterial<'_>,
+) -> Result<(), BodyError> {
+    const CONTENT: &str = "spec.content";
+    const HASH: &str = "spec.content.payloadHash";
+    const KEY: &str = "spec.publicKey";
+    let content = need(&spec.content, CONTENT)?;
+    check_hex_hash(
+        need(&content.payload_hash, HASH)?,
+        HashAlgorithm::Sha256,
+        &crypto::sha256(&envelope.payload),
+        HASH,
+        "the logged payload hash is not the envelope payload's",
+    )?;
+    check_pem_signer(need(&spec.public_key, KEY)?, signer, KEY)
+}
+
 fn intoto_v002(
     spec: &Spec<'_>,
     envelope: &Envelope,
@@ -789,6 +820,44 @@ mod tests {
             signer: SignerMaterial::Certificate(CERT),
         };
         check(body, "intoto", "0.0.2", &expected)
+    }
+
+    /// cosign before 2.x logged attestations as `intoto` 0.0.1: no envelope in the body, only
+    /// the payload hash and the signer.
+    #[test]
+    fn intoto_v001_entry_binds_payload_hash_and_signer() {
+        let e = env();
+        let expected = ExpectedBody::Dsse {
+            envelope: &e,
+            signer: SignerMaterial::Certificate(CERT),
+        };
+        let body = |payload: &[u8], cert: &[u8]| {
+            format!(
+                "{{\"apiVersion\":\"0.0.1\",\"kind\":\"intoto\",\"spec\":{{\"content\":{{\"hash\":                 {{\"algorithm\":\"sha256\",\"value\":\"00\"}},\"payloadHash\":{{\"algorithm\":\"sha256\",                 \"value\":\"{}\"}}}},\"publicKey\":\"{}\"}}}}",
+                hex::encode(crypto::sha256(payload)),
+                pem_b64("CERTIFICATE", cert)
+            )
+            .into_bytes()
+        };
+        assert_eq!(
+            check(&body(b"{}", CERT), "intoto", "0.0.1", &expected),
+            Ok(())
+        );
+        let other_payload = check(&body(b"{\"x\":1}", CERT), "intoto", "0.0.1", &expected);
+        assert_eq!(
+            other_payload.map_err(|e| e.code()),
+            Err("tlog-entry-mismatch")
+        );
+        let other_signer = check(
+            &body(b"{}", b"\x30\x03\x02\x01\x02"),
+            "intoto",
+            "0.0.1",
+            &expected,
+        );
+        assert_eq!(
+            other_signer.map_err(|e| e.code()),
+            Err("tlog-entry-mismatch")
+        );
     }
 
     #[test]
