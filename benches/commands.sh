@@ -249,6 +249,43 @@ if [ "${PEER:-1}" != 0 ]; then
     fi
 fi
 
+# ---- import ---------------------------------------------------------------------------------
+
+import_mib="${BENCH_IMPORT_MIB:-1024}"
+echo "== import: a signed OCI layout of ${import_mib} MiB as .tar and .tar.gz, against sha256sum and gzip -dc | sha256sum"
+fixture="$work/import"
+BENCH_FIXTURE_DIR="$fixture" BENCH_IMPORT_MIB="$import_mib" \
+    cargo test --release --locked --test bench_fixture -- --ignored --quiet >/dev/null 2>&1 || true
+if [ -f "$fixture/layout.tar" ]; then
+    gzip -1 -c "$fixture/layout.tar" >"$fixture/layout.tar.gz"
+    cat "$fixture/layout.tar" "$fixture/layout.tar.gz" >/dev/null # both in the page cache
+    for k in $(seq 1 "$runs"); do
+        timed "$work/sha256sum" sha256sum "$fixture/layout.tar" || true
+        rm -rf "$work/import-data"
+        timed "$work/import_tar" "$airlock" --data-dir "$work/import-data" import "$fixture/layout.tar" \
+            --policy "$fixture/policy.yaml" --trusted-root "$fixture/trusted_root.json" || true
+        timed "$work/gunzip_sha" sh -c "gzip -dc '$fixture/layout.tar.gz' | sha256sum" || true
+        rm -rf "$work/import-data"
+        timed "$work/import_tgz" "$airlock" --data-dir "$work/import-data" import "$fixture/layout.tar.gz" \
+            --policy "$fixture/policy.yaml" --trusted-root "$fixture/trusted_root.json" || true
+    done
+    grep -q "1 accepted" "$work/import_tar.out" || echo "   import of the .tar did not accept: $(head -c 300 "$work/import_tar.out")"
+    sha_wall=$(median "$work/sha256sum.times" '$1*1000')
+    imp_tar_wall=$(median "$work/import_tar.times" '$1*1000')
+    gun_wall=$(median "$work/gunzip_sha.times" '$1*1000')
+    imp_tgz_wall=$(median "$work/import_tgz.times" '$1*1000')
+    rm -rf "$work/import-data"
+    imp_rss=$(rss_mib "$airlock" --data-dir "$work/import-data" import "$fixture/layout.tar" \
+        --policy "$fixture/policy.yaml" --trusted-root "$fixture/trusted_root.json")
+    rm -rf "$work/import-data"
+    imp_tgz_rss=$(rss_mib "$airlock" --data-dir "$work/import-data" import "$fixture/layout.tar.gz" \
+        --policy "$fixture/policy.yaml" --trusted-root "$fixture/trusted_root.json")
+    rm -rf "$fixture" "$work/import-data"
+else
+    echo "   (the import fixture could not be written: skipped)"
+    sha_wall=nan imp_tar_wall=nan gun_wall=nan imp_tgz_wall=nan imp_rss=nan imp_tgz_rss=nan
+fi
+
 # ---- hostile batch input --------------------------------------------------------------------
 
 echo "== verify-bundle --batch on endless input: /dev/zero and a 1.5 GB file without a newline"
@@ -383,6 +420,13 @@ printf '%-58s %12s\n' "  trust init: pin root 12, walk to 15, install, wall" "$(
 printf '%-58s %12s\n' "  trust init 12 -> 15, CPU" "$(fmt "$tuf_init_cpu" 1)"
 printf '%-58s %12s\n' "  trust update: root-12 state -> root-15 state, wall" "$(fmt "$tuf_update_wall" 1)"
 printf '%-58s %12s\n' "  trust update 12 -> 15, CPU" "$(fmt "$tuf_update_cpu" 1)"
+echo
+printf '%-58s %12s   %s\n' "Import, signed OCI layout of ${import_mib} MiB" "ms" "ratio"
+printf '%-58s %12s   %s\n' "  airlock import .tar, wall" "$(fmt "$imp_tar_wall" 0)" \
+    "$(fmt "$(ratio "$sha_wall" "$imp_tar_wall")" 2)x faster than sha256sum of the file ($(fmt "$sha_wall" 0) ms)"
+printf '%-58s %12s   %s\n' "  airlock import .tar.gz, wall" "$(fmt "$imp_tgz_wall" 0)" \
+    "$(fmt "$(ratio "$gun_wall" "$imp_tgz_wall")" 2)x faster than gzip -dc | sha256sum ($(fmt "$gun_wall" 0) ms)"
+printf '%-58s %12s\n' "  peak RSS MiB, .tar / .tar.gz" "$(fmt "$imp_rss" 1) / $(fmt "$imp_tgz_rss" 1)"
 echo
 printf '%-58s %12s\n' "Hostile batch input (refused, exit 2)" "ms"
 printf '%-58s %12s\n' "  1.5 GB file without a newline, wall" "$(fmt "$endless_wall" 1)"

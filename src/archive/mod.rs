@@ -245,15 +245,9 @@ pub fn stage_observed(
         ),
         None => None,
     };
-    let mut tee = Tee::new(file, copy, copy_to.map(Path::to_path_buf));
-    tee.progress = progress;
-    stage_reader(
-        io::BufReader::with_capacity(1 << 20, tee),
-        source,
-        dest,
-        limits,
-        select,
-    )
+    let mut piped = Piped::spawn(file, copy.zip(copy_to.map(Path::to_path_buf)));
+    piped.progress = progress;
+    stage_reader(piped, source, dest, limits, select)
 }
 
 /// Stages an archive given as a reader; `label` names it in messages.
@@ -380,69 +374,161 @@ pub enum SourceFinishError {
     Copy(PathBuf, String),
 }
 
-/// A reader over the source file that hashes every byte, copies it (optionally), and counts it.
-pub struct Tee<'p, R> {
-    inner: R,
-    hasher: aws_lc_rs::digest::Context,
-    copy: Option<(fs::File, PathBuf)>,
-    copy_error: Option<String>,
+/// The source file read on its own thread, which hashes every byte and writes the copy while
+/// this thread decompresses, parses and extracts: the medium is read once, and the two halves of
+/// the work run on two cores. At most [`PIPE_CHUNKS`] chunks of [`PIPE_CHUNK_BYTES`] are in
+/// flight, so memory stays bounded whatever the file's size.
+pub struct Piped<'p> {
+    rx: Option<std::sync::mpsc::Receiver<io::Result<Vec<u8>>>>,
+    cur: Vec<u8>,
+    pos: usize,
+    handle: Option<std::thread::JoinHandle<ReaderEnd>>,
     read: std::rc::Rc<std::cell::Cell<u64>>,
     progress: Option<&'p dyn Fn(u64)>,
+    copy_path: Option<PathBuf>,
 }
 
-impl<R: Read> Tee<'_, R> {
-    pub fn new(inner: R, copy: Option<fs::File>, copy_path: Option<PathBuf>) -> Self {
-        Self {
-            inner,
-            hasher: aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256),
-            copy: copy.zip(copy_path),
-            copy_error: None,
+const PIPE_CHUNK_BYTES: usize = 1 << 20;
+const PIPE_CHUNKS: usize = 4;
+
+/// What the reader thread ends with: bytes read, their SHA-256, and a copy error if any.
+struct ReaderEnd {
+    total: u64,
+    sha256: [u8; 32],
+    copy_error: Option<String>,
+}
+
+impl Piped<'_> {
+    fn spawn(mut file: fs::File, mut copy: Option<(fs::File, PathBuf)>) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(PIPE_CHUNKS);
+        let copy_path = copy.as_ref().map(|(_, p)| p.clone());
+        let handle = std::thread::spawn(move || {
+            let mut h = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+            let mut total = 0u64;
+            let mut copy_error = None;
+            loop {
+                let mut buf = vec![0u8; PIPE_CHUNK_BYTES];
+                let n = match file.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                };
+                buf.truncate(n);
+                h.update(&buf);
+                total = total.saturating_add(n as u64);
+                if let Some((f, _)) = &mut copy {
+                    if copy_error.is_none() {
+                        if let Err(e) = f.write_all(&buf) {
+                            copy_error = Some(e.to_string());
+                        }
+                    }
+                }
+                if tx.send(Ok(buf)).is_err() {
+                    break; // the consumer stopped (a refusal): stop reading
+                }
+            }
+            if let Some((f, _)) = &copy {
+                if copy_error.is_none() {
+                    if let Err(e) = f.sync_all() {
+                        copy_error = Some(e.to_string());
+                    }
+                }
+            }
+            let mut sha256 = [0u8; 32];
+            sha256.copy_from_slice(h.finish().as_ref());
+            ReaderEnd {
+                total,
+                sha256,
+                copy_error,
+            }
+        });
+        Piped {
+            rx: Some(rx),
+            cur: Vec::new(),
+            pos: 0,
+            handle: Some(handle),
             read: std::rc::Rc::new(std::cell::Cell::new(0)),
             progress: None,
+            copy_path,
         }
+    }
+
+    fn join(&mut self) -> Option<ReaderEnd> {
+        self.rx = None; // a reader thread blocked on a full channel now stops
+        self.handle.take().and_then(|h| h.join().ok())
     }
 }
 
-impl<R: Read> Read for Tee<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let got = buf.get(..n).unwrap_or_default();
-        self.hasher.update(got);
-        if let Some((f, _)) = &mut self.copy {
-            if self.copy_error.is_none() {
-                if let Err(e) = f.write_all(got) {
-                    self.copy_error = Some(e.to_string());
-                }
-            }
-        }
-        self.read.set(
-            self.read
-                .get()
-                .saturating_add(u64::try_from(n).unwrap_or(0)),
-        );
+impl Drop for Piped<'_> {
+    /// The reader thread is always joined: nothing writes the copy after staging returns.
+    fn drop(&mut self) {
+        let _ = self.join();
+    }
+}
+
+impl io::Read for Piped<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let buf = self.fill_buf()?;
+            let n = buf.len().min(out.len());
+            out[..n].copy_from_slice(&buf[..n]);
+            n
+        };
+        self.consume(n);
         Ok(n)
     }
 }
 
-impl<R: Read> SourceStats for io::BufReader<Tee<'_, R>> {
-    fn counter(&self) -> std::rc::Rc<std::cell::Cell<u64>> {
-        self.get_ref().read.clone()
+impl BufRead for Piped<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.cur.len() {
+            let next = match &self.rx {
+                Some(rx) => rx.recv().ok(),
+                None => None,
+            };
+            match next {
+                Some(Ok(chunk)) => {
+                    self.read
+                        .set(self.read.get().saturating_add(chunk.len() as u64));
+                    if let Some(p) = self.progress {
+                        p(self.read.get());
+                    }
+                    self.cur = chunk;
+                    self.pos = 0;
+                }
+                Some(Err(e)) => return Err(e),
+                None => {
+                    self.cur.clear();
+                    self.pos = 0;
+                }
+            }
+        }
+        Ok(self.cur.get(self.pos..).unwrap_or_default())
     }
 
-    fn finish(self) -> Result<(u64, Option<[u8; 32]>), SourceFinishError> {
-        let tee = self.into_inner();
-        if let Some((f, p)) = &tee.copy {
-            if let Some(e) = tee.copy_error {
-                return Err(SourceFinishError::Copy(p.clone(), e));
-            }
-            f.sync_all()
-                .map_err(|e| SourceFinishError::Copy(p.clone(), e.to_string()))?;
+    fn consume(&mut self, amt: usize) {
+        self.pos = self.pos.saturating_add(amt).min(self.cur.len());
+    }
+}
+
+impl SourceStats for Piped<'_> {
+    fn counter(&self) -> std::rc::Rc<std::cell::Cell<u64>> {
+        self.read.clone()
+    }
+
+    fn finish(mut self) -> Result<(u64, Option<[u8; 32]>), SourceFinishError> {
+        let copy_path = self.copy_path.clone().unwrap_or_default();
+        let end = self.join().ok_or_else(|| {
+            SourceFinishError::Copy(copy_path.clone(), "the reader thread failed".into())
+        })?;
+        if let Some(e) = end.copy_error {
+            return Err(SourceFinishError::Copy(copy_path, e));
         }
-        let total = tee.read.get();
-        let digest = tee.hasher.finish();
-        let mut out = [0u8; 32];
-        out.copy_from_slice(digest.as_ref());
-        Ok((total, Some(out)))
+        Ok((end.total, Some(end.sha256)))
     }
 }
 
