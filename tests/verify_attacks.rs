@@ -532,9 +532,31 @@ fn happy_timestamp_from_tsa_whose_certificate_expired_since() {
 }
 
 #[test]
-fn happy_rekor_v2_with_two_timestamps() {
-    let s = Spec::v2().with_timestamp();
+fn happy_rekor_v2_with_two_timestamps_from_two_authorities() {
+    let mut s = Spec::v2().with_timestamp();
+    s.timestamps[1].which = fs::TsaChoice::ShortLived;
     assert_verified(&fake().mint(&s));
+}
+
+/// sigstore-go and sigstore-python refuse duplicates: one authority must never count twice.
+#[test]
+fn the_same_timestamp_twice_is_refused() {
+    attack_minted(
+        Spec::v2(),
+        |m| {
+            let ts = &mut m.bundle["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"];
+            let first = ts[0].clone();
+            ts.as_array_mut().unwrap().push(first);
+        },
+        "timestamp-duplicate",
+    );
+}
+
+#[test]
+fn two_timestamps_from_one_authority_are_refused() {
+    let mut base = Spec::v2().with_timestamp();
+    base.timestamps[1].which = fs::TsaChoice::ShortLived;
+    attack(base, |s| s.timestamps[1].which = fs::TsaChoice::Main, "timestamp-duplicate");
 }
 
 // ---- attacks ----
@@ -2020,4 +2042,24 @@ fn bad_timestamp_beside_a_good_set_is_ignored_and_reported() {
         "{j}"
     );
     assert_eq!(j["verifiedTimestamps"].as_array().unwrap().len(), 1);
+}
+
+/// Real CPython release bundles from 2024 are v0.1 with an inclusion proof and no checkpoint:
+/// accepted on their SET, but the proof's root hash is signed by no one, so the result must not
+/// call the proof verified.
+#[test]
+fn v01_inclusion_proof_without_checkpoint_is_reported_unanchored() {
+    let mut s = Spec::v01();
+    s.brk.checkpoint = CheckpointBreak::Missing;
+    let m = fake().mint(&s);
+    let r = fs::verify(&m, fs::Input::Path);
+    assert!(r.verified(), "{}", r.stderr);
+    let e = &r.json.as_ref().unwrap()["transparencyLogEntries"][0];
+    assert_eq!(e["inclusionProofVerified"], false, "{e}");
+    assert_eq!(e["inclusionProof"], "unanchored", "{e}");
+    assert_eq!(e["setVerified"], true);
+    // With its checkpoint the same proof is anchored.
+    let r = fs::verify(&fake().mint(&Spec::v01()), fs::Input::Path);
+    let e = &r.json.as_ref().unwrap()["transparencyLogEntries"][0];
+    assert_eq!(e["inclusionProof"], "verified", "{e}");
 }

@@ -121,7 +121,8 @@ pub fn run(req: &Request<'_>) -> Result<Outcome, ImportError> {
     };
     let mut unusable = Vec::new();
     let mut matched = vec![false; req.policies.policies.len()];
-    for (n, input) in req.inputs.iter().enumerate() {
+    let inputs = expand(req.inputs);
+    for (n, input) in inputs.iter().enumerate() {
         let work = staging_root.join(format!("{import_id}-{n}"));
         private_dir(&work)?;
         let r = import_one(req, input, &work, &import_id, &mut matched);
@@ -149,6 +150,46 @@ pub fn run(req: &Request<'_>) -> Result<Outcome, ImportError> {
         .map(|(p, _)| p.name.clone())
         .collect();
     Ok(Outcome { report, unusable })
+}
+
+/// A folder that holds only tarballs at its top (a stick's mount point, an inbox) is imported as
+/// those tarballs, one input each; any other folder (an OCI layout, blobs with their bundles) is
+/// one input.
+fn expand(inputs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for i in inputs {
+        match tarballs_of(i) {
+            Some(list) => out.extend(list),
+            None => out.push(i.clone()),
+        }
+    }
+    out
+}
+
+fn tarballs_of(dir: &Path) -> Option<Vec<PathBuf>> {
+    if !fs::symlink_metadata(dir).ok()?.is_dir() || dir.join("oci-layout").exists() {
+        return None;
+    }
+    let mut files = Vec::new();
+    for (i, e) in fs::read_dir(dir).ok()?.enumerate() {
+        if i >= crate::limits::MAX_IMPORT_ENTRIES {
+            return None;
+        }
+        let e = e.ok()?;
+        let ft = e.file_type().ok()?;
+        if ft.is_dir() {
+            return None;
+        }
+        if !ft.is_file() || archive::sniff(&e.path()).is_none() {
+            return None;
+        }
+        files.push(e.path());
+    }
+    if files.is_empty() {
+        return None;
+    }
+    files.sort();
+    Some(files)
 }
 
 fn input_name(input: &Path) -> String {

@@ -77,6 +77,8 @@ pub enum VerifyError {
     NoTlogEntry,
     #[error("no verified signing time: the bundle has neither a signed entry timestamp nor a valid RFC 3161 timestamp")]
     NoVerifiedTime,
+    #[error("the bundle carries {what}: a second token from one authority adds nothing, and could be used to meet a threshold with a single TSA")]
+    TimestampDuplicate { what: String },
     #[error("verified time {time} is after the appliance clock {now}")]
     TimeInFuture { time: Timestamp, now: Timestamp },
     #[error("log {log} key was not valid at {time} (trusted root validFor {window})")]
@@ -109,6 +111,7 @@ impl VerifyError {
             Self::ArtifactNotInStatement { .. } => "artifact-not-in-statement",
             Self::NoTlogEntry => "tlog-entry-missing",
             Self::NoVerifiedTime => "no-verified-time",
+            Self::TimestampDuplicate { .. } => "timestamp-duplicate",
             Self::TimeInFuture { .. } => "time-in-future",
             Self::LogKeyNotValidAt { .. } => "tlog-key-not-valid-at-time",
         }
@@ -357,11 +360,28 @@ fn verify_with(
     // 4. RFC 3161 timestamps over the signature. Like sigstore-go and sigstore-python, a
     //    timestamp that does not verify is not relied on; it fails the bundle only when no
     //    verified time remains (step 5).
+    //    Duplicates are refused, as sigstore-go and sigstore-python do: the same token twice, or
+    //    two tokens from one TSA, would let one authority count twice. Verified timestamps are
+    //    counted per authority, never per token.
+    for (i, ts) in bundle.rfc3161_timestamps.iter().enumerate() {
+        if bundle.rfc3161_timestamps[..i].iter().any(|earlier| earlier == ts) {
+            return Err(VerifyError::TimestampDuplicate {
+                what: format!("the same RFC 3161 token twice (timestamps {} and {})", i, i + 1),
+            });
+        }
+    }
     let mut tsa_times: Vec<VerifiedTimestamp> = Vec::new();
     let mut tsa_errors: Vec<TsaError> = Vec::new();
     for ts in &bundle.rfc3161_timestamps {
         match v.tsa.verify(ts, signed_bytes) {
-            Ok(t) => tsa_times.push(t),
+            Ok(t) => {
+                if tsa_times.iter().any(|o| o.tsa_uri == t.tsa_uri) {
+                    return Err(VerifyError::TimestampDuplicate {
+                        what: format!("two RFC 3161 tokens from the TSA {} over the same signature", t.tsa_uri),
+                    });
+                }
+                tsa_times.push(t)
+            }
             Err(e) => tsa_errors.push(e),
         }
     }

@@ -190,9 +190,13 @@ pub struct VerifiedEntry {
     /// The integrated time, only when a verified SET covers it.
     pub integrated_time: Option<Timestamp>,
     pub set_verified: bool,
-    /// The audit path leads to the proof's root hash; that root is only vouched for when
-    /// `checkpoint_verified` is also true.
+    /// The audit path leads to the proof's root hash and a verified checkpoint of the log signs
+    /// that root: the proof is anchored. A proof without a checkpoint (v0.1 bundles may carry
+    /// one) is never reported as verified.
     pub inclusion_proof_verified: bool,
+    /// `verified` (anchored by a signed checkpoint), `unanchored` (the audit path leads to a root
+    /// hash nobody signed: present, not relied on), or `absent`.
+    pub inclusion_proof: &'static str,
     pub checkpoint_verified: bool,
     pub tree_size: Option<u64>,
     /// The origin line of the verified checkpoint.
@@ -410,7 +414,12 @@ pub fn verify_entry(
         version: entry.version.clone(),
         integrated_time,
         set_verified: entry.inclusion_promise.is_some(),
-        inclusion_proof_verified: tree_size.is_some(),
+        inclusion_proof_verified: tree_size.is_some() && checkpoint_origin.is_some(),
+        inclusion_proof: match (tree_size.is_some(), checkpoint_origin.is_some()) {
+            (true, true) => "verified",
+            (true, false) => "unanchored",
+            (false, _) => "absent",
+        },
         checkpoint_verified: checkpoint_origin.is_some(),
         tree_size,
         checkpoint_origin,

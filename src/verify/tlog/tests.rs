@@ -543,10 +543,19 @@ fn v02_bundle_proof_without_checkpoint_is_refused() {
     }
     let r = verify_entry(&e, BundleVersion::V02, &expected_msg(&d), &v1_log(&log));
     assert_eq!(code(r), "checkpoint-missing");
-    // A v0.1 bundle stands on its SET; the proof is still checked.
+    // A v0.1 bundle stands on its SET; the proof is still checked, but a root hash that no
+    // checkpoint signs anchors nothing: it is reported as unanchored, never as verified.
     let v = verify_entry(&e, BundleVersion::V01, &expected_msg(&d), &v1_log(&log))
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(v.set_verified && v.inclusion_proof_verified && !v.checkpoint_verified);
+    assert!(v.set_verified && !v.inclusion_proof_verified && !v.checkpoint_verified);
+    assert_eq!(v.inclusion_proof, "unanchored");
+    if let Some(p) = e.inclusion_proof.as_mut() {
+        if let Some(h) = p.hashes.first_mut() {
+            h[0] ^= 1;
+        }
+    }
+    let r = verify_entry(&e, BundleVersion::V01, &expected_msg(&d), &v1_log(&log));
+    assert_eq!(code(r), "inclusion-proof-invalid");
 }
 
 /// Verifies a Rekor v2 entry of `log` whose checkpoint is replaced: `note` builds the note text
