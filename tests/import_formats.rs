@@ -410,9 +410,20 @@ fn a_folder_holding_only_tarballs_is_imported_as_those_tarballs() {
     let stick = e.dir.path().join("usb");
     let (a, _) = saved_legacy_image("ghcr.io/acme/a:1");
     let (b, _) = saved_legacy_image("ghcr.io/acme/b:1");
-    oci::write_files(&stick, &[("a.tar".into(), tar_of(&a)), ("b.tar.gz".into(), oci::gz(&tar_of(&b)))]);
+    oci::write_files(
+        &stick,
+        &[
+            ("a.tar".into(), tar_of(&a)),
+            ("b.tar.gz".into(), oci::gz(&tar_of(&b))),
+        ],
+    );
     let r = e.import(&[&stick]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    let names: Vec<&str> = r.json["inputs"].as_array().unwrap().iter().map(|i| i["tarball"]["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = r.json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["tarball"]["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["a.tar", "b.tar.gz"]);
 }

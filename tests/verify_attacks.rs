@@ -544,7 +544,8 @@ fn the_same_timestamp_twice_is_refused() {
     attack_minted(
         Spec::v2(),
         |m| {
-            let ts = &mut m.bundle["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"];
+            let ts = &mut m.bundle["verificationMaterial"]["timestampVerificationData"]
+                ["rfc3161Timestamps"];
             let first = ts[0].clone();
             ts.as_array_mut().unwrap().push(first);
         },
@@ -556,7 +557,11 @@ fn the_same_timestamp_twice_is_refused() {
 fn two_timestamps_from_one_authority_are_refused() {
     let mut base = Spec::v2().with_timestamp();
     base.timestamps[1].which = fs::TsaChoice::ShortLived;
-    attack(base, |s| s.timestamps[1].which = fs::TsaChoice::Main, "timestamp-duplicate");
+    attack(
+        base,
+        |s| s.timestamps[1].which = fs::TsaChoice::Main,
+        "timestamp-duplicate",
+    );
 }
 
 // ---- attacks ----
@@ -2062,4 +2067,77 @@ fn v01_inclusion_proof_without_checkpoint_is_reported_unanchored() {
     let r = fs::verify(&fake().mint(&Spec::v01()), fs::Input::Path);
     let e = &r.json.as_ref().unwrap()["transparencyLogEntries"][0];
     assert_eq!(e["inclusionProof"], "verified", "{e}");
+}
+
+/// A bundle as GitHub's instance makes them: Fulcio leaf without SCT or OIDC issuer extension,
+/// an RFC 3161 timestamp, no transparency-log entry; its trusted root lists no log at all.
+fn github_instance_bundle(root_lists_rekor: bool) -> fs::Minted {
+    let mut s = Spec::v03().with_timestamp();
+    s.leaf.oidc_issuer = None;
+    s.leaf.oidc_issuer_legacy = None;
+    s.leaf.sct = fs::SctMode::Absent;
+    s.root.include_ctlog = false;
+    s.root.include_rekor_v1 = root_lists_rekor;
+    s.root.include_rekor_v2 = false;
+    let mut m = fake().mint(&s);
+    m.bundle["verificationMaterial"]["tlogEntries"] = serde_json::json!([]);
+    m
+}
+
+fn no_issuer() -> fs::Policy {
+    fs::Policy::Regexp {
+        identity: format!("^{}$", regex_escape(fs::IDENTITY)),
+        issuer: "^$".into(),
+    }
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '/' || c == ':' || c == '-' || c == '_' {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn github_instance_bundle_verifies_under_the_policy_its_trusted_root_implies() {
+    let m = github_instance_bundle(false);
+    let r = fs::run::verify_with(&m, fs::Input::Path, &no_issuer());
+    assert!(r.verified(), "{}", r.stderr);
+    let j = r.json.as_ref().unwrap();
+    assert_eq!(j["transparencyLog"], "not used by this instance");
+    assert_eq!(j["certificateTransparency"], "not used by this instance");
+    assert_eq!(j["verifiedTimestamps"][0]["type"], "TimestampAuthority");
+    // An exact issuer never matches an absent one.
+    let exact = fs::Policy::Identity {
+        identity: fs::IDENTITY.into(),
+        issuer: fs::OIDC_ISSUER.into(),
+    };
+    let r = fs::run::verify_with(&m, fs::Input::Path, &exact);
+    assert_eq!(r.reason(), Some("issuer-mismatch"), "{}", r.stderr);
+}
+
+#[test]
+fn github_instance_bundle_is_refused_once_its_trusted_root_lists_a_log() {
+    let m = github_instance_bundle(true);
+    let r = fs::run::verify_with(&m, fs::Input::Path, &no_issuer());
+    assert_eq!(r.reason(), Some("tlog-entry-missing"), "{}", r.stderr);
+}
+
+#[test]
+fn github_instance_bundle_without_a_timestamp_is_refused() {
+    let mut m = github_instance_bundle(false);
+    m.bundle["verificationMaterial"]["timestampVerificationData"] =
+        serde_json::json!({"rfc3161Timestamps": []});
+    let r = fs::run::verify_with(&m, fs::Input::Path, &no_issuer());
+    assert_eq!(r.reason(), Some("no-verified-time"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("lists no transparency log"),
+        "{}",
+        r.stderr
+    );
 }

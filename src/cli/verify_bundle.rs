@@ -341,6 +341,8 @@ fn result_json(
                 "verifiedTimestamps": times,
                 "verifiedIdentity": identity,
                 "transparencyLogEntries": v.tlog_entries,
+                "transparencyLog": v.transparency_log,
+                "certificateTransparency": v.certificate_transparency,
                 "ignoredTimestamps": v.ignored_timestamps,
                 "trustRoot": root.map(root_json),
             })

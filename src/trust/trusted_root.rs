@@ -379,6 +379,16 @@ mod tests {
         assert_eq!(r.tlogs[1].key_details, KeyDetails::Ed25519);
     }
 
+    /// GitHub's instance: Fulcio CAs and TSAs, no transparency log, no CT log.
+    #[test]
+    fn github_instance_root_parses_with_no_logs() {
+        let gh = include_bytes!("../../tests/data/github-instance/trusted_root.json");
+        let r = TrustedRoot::from_json(gh).unwrap();
+        assert!(r.tlogs.is_empty() && r.ctlogs.is_empty());
+        assert_eq!(r.certificate_authorities.len(), 6);
+        assert_eq!(r.timestamp_authorities.len(), 6);
+    }
+
     #[test]
     fn tlog_key_without_validity_start_is_refused_not_unbounded() {
         let doc = String::from_utf8_lossy(PROD).replacen(

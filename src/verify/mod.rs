@@ -75,6 +75,8 @@ pub enum VerifyError {
     ArtifactNotInStatement { alg: &'static str, digest: String },
     #[error("the bundle has no transparency-log entry")]
     NoTlogEntry,
+    #[error("the trusted root lists no transparency log, so a verified RFC 3161 timestamp is required instead of a log entry, and none verified")]
+    TimestampRequired,
     #[error("no verified signing time: the bundle has neither a signed entry timestamp nor a valid RFC 3161 timestamp")]
     NoVerifiedTime,
     #[error("the bundle carries {what}: a second token from one authority adds nothing, and could be used to meet a threshold with a single TSA")]
@@ -110,6 +112,7 @@ impl VerifyError {
             Self::Statement(_) => "dsse-payload-malformed",
             Self::ArtifactNotInStatement { .. } => "artifact-not-in-statement",
             Self::NoTlogEntry => "tlog-entry-missing",
+            Self::TimestampRequired => "no-verified-time",
             Self::NoVerifiedTime => "no-verified-time",
             Self::TimestampDuplicate { .. } => "timestamp-duplicate",
             Self::TimeInFuture { .. } => "time-in-future",
@@ -190,9 +193,19 @@ pub struct VerifiedBundle {
     pub tlog_entries: Vec<VerifiedEntry>,
     /// Timestamps that did not verify and were therefore not relied on (reason codes).
     pub ignored_timestamps: Vec<String>,
+    /// `not used by this instance` when the trusted root lists no transparency log (GitHub's
+    /// instance): a verified RFC 3161 timestamp stood in for the log entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transparency_log: Option<&'static str>,
+    /// `not used by this instance` when the trusted root lists no CT log: no SCT was required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_transparency: Option<&'static str>,
     #[serde(skip)]
     _sealed: (),
 }
+
+/// What a result says of a log the trusted root does not list.
+pub const NOT_USED_BY_INSTANCE: &str = "not used by this instance";
 
 /// The key that signed and, for certificates, the parsed leaf.
 enum Signer<'p> {
@@ -334,7 +347,11 @@ fn verify_with(
     // 3. Transparency-log evidence (paraphrasing the client spec and sigstore-go's default
     //    threshold): at least one transparency-log entry must verify, and every entry present
     //    must verify.
-    if bundle.tlog_entries.is_empty() {
+    //    As gh does for GitHub's instance, the policy is inferred from the trusted root: a root
+    //    that lists no transparency log needs none (a verified RFC 3161 timestamp is required
+    //    instead, step 5). Never for a root that lists a log.
+    let instance_without_log = root.tlogs.is_empty();
+    if bundle.tlog_entries.is_empty() && !instance_without_log {
         return Err(VerifyError::NoTlogEntry);
     }
     let signer_material = match &bundle.signing_material {
@@ -364,9 +381,16 @@ fn verify_with(
     //    two tokens from one TSA, would let one authority count twice. Verified timestamps are
     //    counted per authority, never per token.
     for (i, ts) in bundle.rfc3161_timestamps.iter().enumerate() {
-        if bundle.rfc3161_timestamps[..i].iter().any(|earlier| earlier == ts) {
+        if bundle.rfc3161_timestamps[..i]
+            .iter()
+            .any(|earlier| earlier == ts)
+        {
             return Err(VerifyError::TimestampDuplicate {
-                what: format!("the same RFC 3161 token twice (timestamps {} and {})", i, i + 1),
+                what: format!(
+                    "the same RFC 3161 token twice (timestamps {} and {})",
+                    i,
+                    i + 1
+                ),
             });
         }
     }
@@ -377,7 +401,10 @@ fn verify_with(
             Ok(t) => {
                 if tsa_times.iter().any(|o| o.tsa_uri == t.tsa_uri) {
                     return Err(VerifyError::TimestampDuplicate {
-                        what: format!("two RFC 3161 tokens from the TSA {} over the same signature", t.tsa_uri),
+                        what: format!(
+                            "two RFC 3161 tokens from the TSA {} over the same signature",
+                            t.tsa_uri
+                        ),
                     });
                 }
                 tsa_times.push(t)
@@ -408,8 +435,12 @@ fn verify_with(
     if verified_times.is_empty() {
         return Err(match tsa_errors.into_iter().next() {
             Some(e) => VerifyError::Timestamp(e),
+            None if instance_without_log => VerifyError::TimestampRequired,
             None => VerifyError::NoVerifiedTime,
         });
+    }
+    if instance_without_log && tsa_times.is_empty() {
+        return Err(VerifyError::TimestampRequired);
     }
     for vt in &verified_times {
         if vt.time.as_second() > now.as_second().saturating_add(MAX_FUTURE_SKEW_SECONDS) {
@@ -456,7 +487,12 @@ fn verify_with(
                 chain_ok = Some(cert::verify_chain_memo(leaf, rest, root, t, &v.links)?);
             }
             let chain_ok = chain_ok.ok_or(VerifyError::NoVerifiedTime)?;
-            let verified_scts = cert::verify_scts(leaf, &chain_ok, root)?;
+            // A trusted root with no CT log (GitHub's instance) requires no SCT.
+            let verified_scts = if root.ctlogs.is_empty() {
+                0
+            } else {
+                cert::verify_scts(leaf, &chain_ok, root)?
+            };
             let identity = idp.check(&leaf.summary)?;
             VerifiedSigner::Certificate {
                 certificate: Box::new(leaf.summary.clone()),
@@ -479,6 +515,8 @@ fn verify_with(
         verified_times,
         tlog_entries: entries,
         ignored_timestamps: tsa_errors.iter().map(|e| e.code().to_string()).collect(),
+        transparency_log: instance_without_log.then_some(NOT_USED_BY_INSTANCE),
+        certificate_transparency: root.ctlogs.is_empty().then_some(NOT_USED_BY_INSTANCE),
         _sealed: (),
     })
 }
