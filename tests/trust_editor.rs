@@ -623,6 +623,27 @@ fn delegated_role_rollback_is_refused() -> TestResult {
     Ok(())
 }
 
+/// Only the top-level roles' expiry used to be judged: an expired delegated targets role slipped
+/// through (tough's own expiry check is off, since airlock judges time itself).
+#[test]
+fn expired_delegated_targets_role_is_refused() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let mut repo = TufRepo::create(tmp.path().join("repo"))?;
+    repo.delegation = Some(npm_like_delegation());
+    repo.publish()?;
+    let airlock = Airlock::new(tmp.path());
+    airlock.init(&repo.root_path(1), repo.dir(), None)?.ok()?;
+    let before = airlock.state()?;
+    repo.delegated_expires = tuf_repo::instant("2025-01-01T00:00:00Z")?;
+    repo.publish()?;
+    let run = airlock.update(repo.dir(), None)?;
+    airlock.assert_refused(&run, "expired", &before)?;
+    if !run.stderr.contains("delegated targets role") {
+        return Err(format!("does not name the delegated role: {}", run.stderr).into());
+    }
+    Ok(())
+}
+
 #[test]
 fn delegated_role_dropped_from_the_snapshot_is_refused() -> TestResult {
     let tmp = tempfile::tempdir()?;

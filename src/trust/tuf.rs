@@ -389,6 +389,7 @@ pub fn verify(
             targets: state(repo.targets().signed.version, repo.targets().signed.expires),
         };
         check_expiry(&summary, at)?;
+        check_delegated_expiry(repo.targets(), at, 0)?;
         if let Some(s) = stored {
             check_rollback(root, repo.timestamp(), repo.snapshot(), s)?;
         }
@@ -456,6 +457,35 @@ pub fn verify(
             signing_config,
         })
     })
+}
+
+/// Refuses delegated targets metadata that is expired at `at` (tough loaded every delegated role
+/// the snapshot lists; its own expiry check is off, since airlock judges time itself).
+///
+/// TUF §5.6.7.2.4 (for each delegated role, as for the top-level targets, §5.6.5): "The
+/// expiration timestamp in the new targets metadata file MUST be higher than the fixed update
+/// start time."
+fn check_delegated_expiry(t: &Signed<Targets>, at: Timestamp, depth: usize) -> Result<(), TufError> {
+    let Some(d) = &t.signed.delegations else {
+        return Ok(());
+    };
+    if depth > limits::MAX_TUF_DELEGATION_DEPTH {
+        return Err(internal("delegations nest deeper than airlock walks"));
+    }
+    for role in &d.roles {
+        if let Some(rt) = &role.targets {
+            if rt.signed.expires <= at {
+                return Err(TufError::Expired {
+                    role: format!("delegated targets role '{}'", crate::text::escape(&role.name)),
+                    version: rt.signed.version.get(),
+                    expires: rt.signed.expires,
+                    at,
+                });
+            }
+            check_delegated_expiry(rt, at, depth + 1)?;
+        }
+    }
+    Ok(())
 }
 
 /// Refuses metadata that is expired at `at`.
