@@ -87,6 +87,37 @@ pub struct TransparencyLog {
     pub log_id: Vec<u8>,
     /// The checkpoint origin for Rekor v2 logs (host of `baseUrl`), when one is known.
     pub checkpoint_key_id: Option<Vec<u8>>,
+    /// `public_key` parsed on first use, then kept: a prepared verifier parses each log key once,
+    /// not once per entry or SCT.
+    #[serde(skip)]
+    pub parsed_key: ParsedKey,
+}
+
+/// A log key parsed once (or the reason it is unusable), shared by every verification.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedKey(std::sync::OnceLock<Result<crate::verify::crypto::PublicKey, String>>);
+
+impl PartialEq for ParsedKey {
+    /// A cache: two logs are equal by their data, never by whether a key was parsed yet.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ParsedKey {}
+
+impl TransparencyLog {
+    /// The log's public key, parsed on first use.
+    pub fn key(&self) -> Result<&crate::verify::crypto::PublicKey, String> {
+        self.parsed_key
+            .0
+            .get_or_init(|| {
+                crate::verify::crypto::PublicKey::from_spki_der(&self.public_key)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(String::clone)
+    }
 }
 
 /// A certificate authority (Fulcio) or timestamp authority from the trusted root.
@@ -272,6 +303,7 @@ fn log(raw: RawLog, field: String) -> Result<TransparencyLog, TrustedRootError> 
         valid_for,
         log_id,
         checkpoint_key_id,
+        parsed_key: ParsedKey::default(),
     })
 }
 

@@ -465,7 +465,11 @@ pub fn verify(
 /// TUF §5.6.7.2.4 (for each delegated role, as for the top-level targets, §5.6.5): "The
 /// expiration timestamp in the new targets metadata file MUST be higher than the fixed update
 /// start time."
-fn check_delegated_expiry(t: &Signed<Targets>, at: Timestamp, depth: usize) -> Result<(), TufError> {
+fn check_delegated_expiry(
+    t: &Signed<Targets>,
+    at: Timestamp,
+    depth: usize,
+) -> Result<(), TufError> {
     let Some(d) = &t.signed.delegations else {
         return Ok(());
     };
@@ -476,7 +480,10 @@ fn check_delegated_expiry(t: &Signed<Targets>, at: Timestamp, depth: usize) -> R
         if let Some(rt) = &role.targets {
             if rt.signed.expires <= at {
                 return Err(TufError::Expired {
-                    role: format!("delegated targets role '{}'", crate::text::escape(&role.name)),
+                    role: format!(
+                        "delegated targets role '{}'",
+                        crate::text::escape(&role.name)
+                    ),
                     version: rt.signed.version.get(),
                     expires: rt.signed.expires,
                     at,

@@ -487,8 +487,10 @@ fn verify_with(
                 chain_ok = Some(cert::verify_chain_memo(leaf, rest, root, t, &v.links)?);
             }
             let chain_ok = chain_ok.ok_or(VerifyError::NoVerifiedTime)?;
-            // A trusted root with no CT log (GitHub's instance) requires no SCT.
-            let verified_scts = if root.ctlogs.is_empty() {
+            // A trusted root with no CT log and no transparency log (GitHub's instance) requires
+            // no SCT. A root that lists a transparency log gets no inferred policy at all: if its
+            // CT logs are missing, SCTs are still required (and refused as unknown).
+            let verified_scts = if instance_without_log && root.ctlogs.is_empty() {
                 0
             } else {
                 cert::verify_scts(leaf, &chain_ok, root)?
@@ -516,7 +518,8 @@ fn verify_with(
         tlog_entries: entries,
         ignored_timestamps: tsa_errors.iter().map(|e| e.code().to_string()).collect(),
         transparency_log: instance_without_log.then_some(NOT_USED_BY_INSTANCE),
-        certificate_transparency: root.ctlogs.is_empty().then_some(NOT_USED_BY_INSTANCE),
+        certificate_transparency: (instance_without_log && root.ctlogs.is_empty())
+            .then_some(NOT_USED_BY_INSTANCE),
         _sealed: (),
     })
 }

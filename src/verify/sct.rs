@@ -15,7 +15,7 @@ use crate::der::{self, DerError};
 use crate::limits;
 use crate::time::Timestamp;
 use crate::trust::trusted_root::TransparencyLog;
-use crate::verify::crypto::{self, KeyKind, PublicKey, RsaPadding};
+use crate::verify::crypto::{self, KeyKind, RsaPadding};
 
 /// Content octets of the OID 1.3.6.1.4.1.11129.2.4.2 (embedded SCT list, RFC 6962 §3.3).
 pub const SCT_LIST_OID: [u8; 10] = [0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02];
@@ -407,7 +407,7 @@ fn verify_one(
             log.valid_for
         ));
     }
-    let key = PublicKey::from_spki_der(&log.public_key).map_err(|e| format!("log key: {e}"))?;
+    let key = log.key().map_err(|e| format!("log key: {e}"))?;
     let (hash, padding) = scheme(sct, key.kind())?;
     let data = precert_signed_data(sct, issuer_key_hash, precert_tbs).map_err(|e| e.to_string())?;
     key.verify(hash, padding, &data, sct.signature)

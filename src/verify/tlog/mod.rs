@@ -279,12 +279,12 @@ pub fn verify_entry(
     .map_err(|e| body_error(entry, e))?;
     let rekor_v2 = body::is_rekor_v2(&entry.kind, &entry.version);
 
-    let key = PublicKey::from_spki_der(&log.public_key).map_err(|e| TlogError::LogKeyUnusable {
+    let key = log.key().map_err(|why| TlogError::LogKeyUnusable {
         log_index,
         log_id: hex::encode(&log.log_id),
-        why: e.to_string(),
+        why,
     })?;
-    let (hash, padding) = log_scheme(log, &key);
+    let (hash, padding) = log_scheme(log, key);
 
     let mut tree_size = None;
     let mut checkpoint_origin = None;
@@ -330,7 +330,7 @@ pub fn verify_entry(
         match &proof.checkpoint {
             Some(text) => {
                 let log_key = checkpoint::LogKey {
-                    key: &key,
+                    key,
                     hash,
                     padding,
                     key_id: log.checkpoint_key_id.as_deref().unwrap_or(&log.log_id),
@@ -388,7 +388,7 @@ pub fn verify_entry(
             .integrated_time
             .ok_or(TlogError::SetWithoutIntegratedTime { log_index })?;
         let payload = set::payload(&entry.canonicalized_body, t, &entry.log_id, log_index);
-        set::verify(&key, hash, padding, promise, &payload).map_err(|e| {
+        set::verify(key, hash, padding, promise, &payload).map_err(|e| {
             agree(
                 e.code(),
                 TlogError::SetInvalid {

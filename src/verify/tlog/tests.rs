@@ -297,6 +297,7 @@ fn v1_log(log: &EcLog) -> TrustedRoot {
         valid_for: window(),
         log_id: log.log_id.to_vec(),
         checkpoint_key_id: None,
+        parsed_key: Default::default(),
     })
 }
 
@@ -308,6 +309,7 @@ fn v2_log(log: &EdLog) -> TrustedRoot {
         valid_for: window(),
         log_id: log.key_id.to_vec(),
         checkpoint_key_id: None,
+        parsed_key: Default::default(),
     })
 }
 
