@@ -189,3 +189,6 @@ pub const MAX_HMAC_KEY_BYTES: u64 = 4096;
 /// Deepest chain of TUF delegations walked for expiry. tough bounds the roles it loads by the
 /// snapshot; Sigstore's repository delegates one level.
 pub const MAX_TUF_DELEGATION_DEPTH: usize = 32;
+
+/// Most trust instances listed in one data dir (public good, GitHub's, a few private ones).
+pub const MAX_TRUST_INSTANCES: usize = 64;

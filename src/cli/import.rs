@@ -23,9 +23,13 @@ pub struct ImportArgs {
     /// The ClusterImagePolicy file (YAML, one or more documents) every artifact must satisfy.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// A trusted_root.json to use instead of the installed trust root (not TUF-verified).
+    /// A trusted_root.json to use instead of the installed trust roots (not TUF-verified).
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
+    /// Verify against this installed trust instance only (default: every instance, each bundle
+    /// against the one whose Fulcio CA issued it).
+    #[arg(long, value_name = "NAME", conflicts_with = "trusted_root")]
+    pub instance: Option<String>,
     /// Print one JSON document with every result instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -77,8 +81,9 @@ pub(crate) fn load_policy(path: &Path) -> Result<PolicySet, String> {
     PolicySet::parse(&path.display().to_string(), &bytes, &loader).map_err(|e| e.to_string())
 }
 
-fn root_ref(info: &crate::trust::RootInfo) -> TrustRootRef {
+fn root_ref(info: &crate::trust::RootInfo, instance: Option<String>) -> TrustRootRef {
     TrustRootRef {
+        instance,
         digest: format!("sha256:{}", info.digest),
         source: info.source.clone(),
         tuf_verified: info.tuf_verified,
@@ -100,14 +105,18 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let root =
-        match super::verify_bundle::resolve_root_for(args.trusted_root.as_deref(), data_dir, now) {
-            Ok(r) => r,
-            Err((code, m)) => {
-                warn(&format!("airlock import: [{code}] {m}"));
-                return EXIT_USAGE;
-            }
-        };
+    let roots = match super::verify_bundle::resolve_root_for(
+        args.trusted_root.as_deref(),
+        args.instance.as_deref(),
+        data_dir,
+        now,
+    ) {
+        Ok(r) => r,
+        Err((code, m)) => {
+            warn(&format!("airlock import: [{code}] {m}"));
+            return EXIT_USAGE;
+        }
+    };
     let bar = progress_bar();
     let progress = |path: &Path, done: u64, total: u64| {
         if let Some(b) = &bar {
@@ -121,12 +130,19 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
             }
         }
     };
+    let trusted: Vec<crate::import::check::Trusted<'_>> = roots
+        .list
+        .iter()
+        .map(|r| crate::import::check::Trusted {
+            verifier: &r.verifier,
+            root: root_ref(&r.info, r.instance.clone()),
+        })
+        .collect();
     let req = crate::import::Request {
         inputs: &args.inputs,
         data_dir,
         policies: &policies,
-        verifier: &root.verifier,
-        trust_root: root_ref(&root.info),
+        roots: &trusted,
         now,
         progress: Some(&progress),
     };

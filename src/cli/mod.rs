@@ -46,6 +46,9 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long, global = true)]
         json: bool,
+        /// The trust instance (`public-good` by default; `github`, or a private one's name).
+        #[arg(long, global = true, value_name = "NAME")]
+        instance: Option<String>,
         #[command(subcommand)]
         cmd: trust::TrustCommand,
     },
@@ -80,7 +83,11 @@ pub fn main() -> u8 {
         }
     };
     match cli.command {
-        Command::Trust { json, cmd } => trust::run(cmd, &cli.data_dir, json),
+        Command::Trust {
+            json,
+            instance,
+            cmd,
+        } => trust::run(cmd, &cli.data_dir, json, instance.as_deref()),
         Command::VerifyBundle(args) => verify_bundle::run(args, &cli.data_dir, crate::clock::now()),
         Command::Import(args) => import::run(args, &cli.data_dir, crate::clock::now()),
     }

@@ -108,9 +108,9 @@ fn parse_at(at: Option<&str>) -> Result<Option<Timestamp>, String> {
 }
 
 /// Prints a failure: one line on stderr (and a JSON object on stdout with `--json`).
-fn fail(command: &str, e: &TrustError, json: bool, data_dir: &Path, now: Timestamp) -> u8 {
+fn fail(command: &str, e: &TrustError, json: bool, scope: (&Path, &str), now: Timestamp) -> u8 {
     let code = e.exit_code();
-    let in_force = trust::installed(data_dir, now).ok().flatten();
+    let in_force = trust::installed_in(scope.0, scope.1, now).ok().flatten();
     let mut line = if e.is_refusal() {
         format!("airlock trust {command}: refused [{}]: {e}", e.code())
     } else {
@@ -200,7 +200,10 @@ fn print_outcome(o: &Outcome) {
 fn print_status(st: &trust::Status) {
     let mut s = String::new();
     let r = &st.root;
-    s.push_str(&format!("Trust root in force: sha256:{}\n", r.digest));
+    s.push_str(&format!(
+        "Instance {}: trust root in force: sha256:{}\n",
+        st.instance, r.digest
+    ));
     s.push_str(&format!(
         "  TUF-verified: {}\n",
         match (r.tuf_verified, r.tuf_root_version) {
@@ -332,7 +335,7 @@ fn finish<T: serde::Serialize>(
     result: Result<T, TrustError>,
     text: fn(&T),
     json: bool,
-    data_dir: &Path,
+    scope: (&Path, &str),
     now: Timestamp,
 ) -> u8 {
     match result {
@@ -344,29 +347,54 @@ fn finish<T: serde::Serialize>(
             text(&v);
             0
         }
-        Err(e) => fail(command, &e, json, data_dir, now),
+        Err(e) => fail(command, &e, json, scope, now),
     }
 }
 
 /// Runs a `trust` subcommand; returns the process exit code (0 ok, 1 refused, 2 unusable input).
-pub fn run(cmd: TrustCommand, data_dir: &Path, json: bool) -> u8 {
+pub fn run(cmd: TrustCommand, data_dir: &Path, json: bool, instance: Option<&str>) -> u8 {
     let now = crate::clock::now();
     let now = now.round(jiff::Unit::Second).unwrap_or(now);
+    let named = instance.unwrap_or(trust::PUBLIC_GOOD);
     match cmd {
-        TrustCommand::Status => finish(
-            "status",
-            trust::status(data_dir, now),
-            print_status,
-            json,
-            data_dir,
-            now,
-        ),
+        TrustCommand::Status => {
+            // Without --instance: every instance (JSON: public good's status, and the names).
+            if instance.is_none() && !json {
+                let mut code = 0;
+                for (i, name) in trust::instances(data_dir).iter().enumerate() {
+                    if i > 0 {
+                        out("\n");
+                    }
+                    code = code.max(finish(
+                        "status",
+                        trust::status_in(data_dir, name, now),
+                        print_status,
+                        false,
+                        (data_dir, name),
+                        now,
+                    ));
+                }
+                return code;
+            }
+            let r = trust::status_in(data_dir, named, now).map(|st| StatusWithInstances {
+                instances: trust::instances(data_dir),
+                status: st,
+            });
+            finish(
+                "status",
+                r,
+                |s| print_status(&s.status),
+                json,
+                (data_dir, named),
+                now,
+            )
+        }
         TrustCommand::History => finish(
             "history",
-            trust::history(data_dir, now),
+            trust::history_in(data_dir, named, now),
             print_history,
             json,
-            data_dir,
+            (data_dir, named),
             now,
         ),
         TrustCommand::Init {
@@ -385,20 +413,28 @@ pub fn run(cmd: TrustCommand, data_dir: &Path, json: bool) -> u8 {
                 at,
                 force,
             };
-            let r = trust::init(data_dir, &req, now);
-            finish("init", r, print_outcome, json, data_dir, now)
+            let r = trust::init_in(data_dir, named, &req, now);
+            finish("init", r, print_outcome, json, (data_dir, named), now)
         }
         TrustCommand::Update { from, at } => {
             let at = match parse_at(at.as_deref()) {
                 Ok(a) => a,
                 Err(why) => return usage("update", &format!("--at: {why}"), json),
             };
-            let r = trust::update_from(data_dir, &from, now, at);
-            finish("update", r, print_outcome, json, data_dir, now)
+            let r = trust::update_from_in(data_dir, named, &from, now, at);
+            finish("update", r, print_outcome, json, (data_dir, named), now)
         }
         TrustCommand::Import { trusted_root } => {
-            let r = trust::import(data_dir, &trusted_root, now);
-            finish("import", r, print_outcome, json, data_dir, now)
+            let r = trust::import_in(data_dir, named, &trusted_root, now);
+            finish("import", r, print_outcome, json, (data_dir, named), now)
         }
     }
+}
+
+/// `trust status --json`: the instance's status, and the names of every instance.
+#[derive(serde::Serialize)]
+struct StatusWithInstances {
+    #[serde(flatten)]
+    status: trust::Status,
+    instances: Vec<String>,
 }

@@ -53,6 +53,10 @@ pub struct VerifyBundleArgs {
     /// ignored when --trusted-root is given).
     #[arg(long)]
     pub staging: bool,
+    /// Verify against this installed trust instance only (default: the instance whose Fulcio
+    /// CA issued the leaf, else public-good).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["trusted_root", "staging"])]
+    pub instance: Option<String>,
     /// Print one JSON result instead of text.
     #[arg(long)]
     pub json: bool,
@@ -193,6 +197,35 @@ fn load_key(path: &Path) -> Result<PublicKey, Failure> {
 pub(crate) struct LoadedRoot {
     pub verifier: Verifier,
     pub info: RootInfo,
+    /// The trust instance it is, for an installed root (`None` for a file or `--staging`).
+    pub instance: Option<String>,
+}
+
+/// The trust roots a command may verify against: one (a file, `--staging`, `--instance`), or
+/// every instance of the data dir, one picked per bundle.
+pub(crate) struct Roots {
+    pub list: Vec<LoadedRoot>,
+}
+
+impl Roots {
+    fn one(r: LoadedRoot) -> Roots {
+        Roots { list: vec![r] }
+    }
+
+    /// The root for `bundle`: the instance whose Fulcio CA issued its leaf, else the first
+    /// (public good). Only a choice of root: the chain is then verified against it as always.
+    pub(crate) fn pick(&self, bundle: &Bundle) -> Option<&LoadedRoot> {
+        if let crate::bundle::SigningMaterial::Certificate { leaf, .. } = &bundle.signing_material {
+            if let Some(r) = self
+                .list
+                .iter()
+                .find(|r| crate::verify::cert::issuer_in_root(leaf, r.verifier.root()))
+            {
+                return Some(r);
+            }
+        }
+        self.list.first()
+    }
 }
 
 pub(crate) fn load_root_file(path: &Path) -> Result<LoadedRoot, (&'static str, String)> {
@@ -207,6 +240,7 @@ pub(crate) fn load_root_file(path: &Path) -> Result<LoadedRoot, (&'static str, S
     Ok(LoadedRoot {
         info: RootInfo::for_file(path, &bytes),
         verifier: Verifier::new(root),
+        instance: None,
     })
 }
 
@@ -250,40 +284,62 @@ struct Request<'a> {
     bundle: &'a Path,
     artifact: &'a str,
     policy: SignerPolicy,
-    root: &'a LoadedRoot,
+    roots: &'a Roots,
 }
 
-fn run_one(req: &Request<'_>, now: Timestamp) -> Result<VerifiedBundle, Failure> {
+/// Verifies one request; with the root it picked (none when the bundle could not be read).
+fn run_one<'a>(
+    req: &Request<'a>,
+    now: Timestamp,
+) -> (Option<&'a LoadedRoot>, Result<VerifiedBundle, Failure>) {
+    let bundle = match read_bundle(req.bundle) {
+        Ok(b) => b,
+        Err(f) => return (None, Err(f)),
+    };
+    let Some(root) = req.roots.pick(&bundle) else {
+        return (
+            None,
+            Err(Failure::usage(
+                "trust-root-unavailable",
+                "no trust root loaded",
+            )),
+        );
+    };
+    let r = load_artifact(req.artifact, &bundle).and_then(|artifact| {
+        root.verifier
+            .verify(&bundle, artifact.as_artifact(), &req.policy, now)
+            .map_err(|e| Failure::Rejected {
+                code: e.code(),
+                message: e.to_string(),
+            })
+    });
+    (Some(root), r)
+}
+
+fn read_bundle(path: &Path) -> Result<Bundle, Failure> {
     // An oversized bundle is refused evidence, like one nested too deep: the same code and exit
     // whether the file cap or the parser's cap caught it.
-    let bytes =
-        input::read_capped(req.bundle, limits::MAX_BUNDLE_BYTES, "bundle").map_err(|e| {
-            if e.is_too_large() {
-                Failure::Rejected {
-                    code: "bundle-too-large",
-                    message: e.to_string(),
-                }
-            } else {
-                Failure::usage("bundle-unreadable", e.to_string())
+    let bytes = input::read_capped(path, limits::MAX_BUNDLE_BYTES, "bundle").map_err(|e| {
+        if e.is_too_large() {
+            Failure::Rejected {
+                code: "bundle-too-large",
+                message: e.to_string(),
             }
-        })?;
-    let bundle = Bundle::from_json(&bytes).map_err(|e| Failure::Rejected {
+        } else {
+            Failure::usage("bundle-unreadable", e.to_string())
+        }
+    })?;
+    Bundle::from_json(&bytes).map_err(|e| Failure::Rejected {
         code: e.code(),
         message: e.to_string(),
-    })?;
-    let artifact = load_artifact(req.artifact, &bundle)?;
-    req.root
-        .verifier
-        .verify(&bundle, artifact.as_artifact(), &req.policy, now)
-        .map_err(|e| Failure::Rejected {
-            code: e.code(),
-            message: e.to_string(),
-        })
+    })
 }
 
 /// The trust root named in a result (camelCase like the rest of the result).
-fn root_json(r: &RootInfo) -> serde_json::Value {
+fn root_json(l: &LoadedRoot) -> serde_json::Value {
+    let r = &l.info;
     json!({
+        "instance": l.instance,
         "digest": r.digest,
         "tufVerified": r.tuf_verified,
         "tufRootVersion": r.tuf_root_version,
@@ -299,7 +355,7 @@ fn root_json(r: &RootInfo) -> serde_json::Value {
 fn result_json(
     bundle: &Path,
     artifact: &str,
-    root: Option<&RootInfo>,
+    root: Option<&LoadedRoot>,
     r: &Result<VerifiedBundle, Failure>,
 ) -> serde_json::Value {
     match r {
@@ -358,7 +414,7 @@ fn result_json(
     }
 }
 
-fn print_human(bundle: &Path, artifact: &str, root: &RootInfo, v: &VerifiedBundle) {
+fn print_human(bundle: &Path, artifact: &str, root: &LoadedRoot, v: &VerifiedBundle) {
     use std::fmt::Write as _;
     let mut out = String::new();
     let content = if v.statement.is_some() {
@@ -413,9 +469,13 @@ fn print_human(bundle: &Path, artifact: &str, root: &RootInfo, v: &VerifiedBundl
 }
 
 /// One line naming a trust root for operators.
-pub(crate) fn describe_root(r: &RootInfo) -> String {
+pub(crate) fn describe_root(l: &LoadedRoot) -> String {
+    let r = &l.info;
     let short = r.digest.get(..12).unwrap_or(&r.digest);
-    let mut s = format!("sha256:{short} from {}", r.source);
+    let mut s = match &l.instance {
+        Some(i) => format!("instance {i}: sha256:{short} from {}", r.source),
+        None => format!("sha256:{short} from {}", r.source),
+    };
     if r.tuf_verified {
         if let Some(v) = r.tuf_root_version {
             s.push_str(&format!(", TUF root v{v}"));
@@ -439,34 +499,52 @@ fn staging_root() -> Result<LoadedRoot, (&'static str, String)> {
     Ok(LoadedRoot {
         verifier: Verifier::new(root),
         info,
+        instance: None,
     })
 }
 
-/// The trust root an operator's command uses: `--trusted-root FILE`, or the installed one.
+/// The trust roots an operator's command uses: `--trusted-root FILE`, or the installed
+/// instance named, or every installed instance.
 pub(crate) fn resolve_root_for(
     file: Option<&Path>,
+    instance: Option<&str>,
     data_dir: &Path,
     now: Timestamp,
+) -> Result<Roots, (&'static str, String)> {
+    resolve_root(file, false, instance, data_dir, now)
+}
+
+fn installed_root(
+    data_dir: &Path,
+    instance: &str,
+    now: Timestamp,
 ) -> Result<LoadedRoot, (&'static str, String)> {
-    resolve_root(file, false, data_dir, now)
+    let active = crate::trust::active_root_in(data_dir, instance, now)
+        .map_err(|e| (e.code(), format!("trust root: {e}")))?;
+    Ok(LoadedRoot {
+        verifier: Verifier::new(active.root),
+        info: active.info,
+        instance: Some(instance.to_string()),
+    })
 }
 
 fn resolve_root(
     args_root: Option<&Path>,
     staging: bool,
+    instance: Option<&str>,
     data_dir: &Path,
     now: Timestamp,
-) -> Result<LoadedRoot, (&'static str, String)> {
-    match args_root {
-        Some(p) => load_root_file(p),
-        None if staging => staging_root(),
-        None => {
-            let active = crate::trust::active_root(data_dir, now)
-                .map_err(|e| (e.code(), format!("trust root: {e}")))?;
-            Ok(LoadedRoot {
-                verifier: Verifier::new(active.root),
-                info: active.info,
-            })
+) -> Result<Roots, (&'static str, String)> {
+    match (args_root, instance) {
+        (Some(p), _) => load_root_file(p).map(Roots::one),
+        (None, _) if staging => staging_root().map(Roots::one),
+        (None, Some(i)) => installed_root(data_dir, i, now).map(Roots::one),
+        (None, None) => {
+            let mut list = Vec::new();
+            for name in crate::trust::instances(data_dir) {
+                list.push(installed_root(data_dir, &name, now)?);
+            }
+            Ok(Roots { list })
         }
     }
 }
@@ -477,6 +555,7 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
         return run_batch(&BatchOptions {
             batch,
             default_root: args.trusted_root.as_deref(),
+            instance: args.instance.as_deref(),
             staging: args.staging,
             data_dir,
             now,
@@ -495,7 +574,13 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
         warn(&format!("airlock: {msg}"));
         EXIT_USAGE
     };
-    let root = match resolve_root(args.trusted_root.as_deref(), args.staging, data_dir, now) {
+    let roots = match resolve_root(
+        args.trusted_root.as_deref(),
+        args.staging,
+        args.instance.as_deref(),
+        data_dir,
+        now,
+    ) {
         Ok(r) => r,
         Err((code, msg)) => return fail_usage(code, msg),
     };
@@ -514,20 +599,22 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
         bundle,
         artifact,
         policy,
-        root: &root,
+        roots: &roots,
     };
-    let r = run_one(&req, now);
+    let (picked, r) = run_one(&req, now);
+    let root = picked.or(roots.list.first());
     if args.json {
-        println!("{}", result_json(bundle, artifact, Some(&root.info), &r));
+        println!("{}", result_json(bundle, artifact, root, &r));
     }
-    match &r {
-        Ok(v) => {
+    match (&r, root) {
+        (Ok(v), Some(root)) => {
             if !args.json {
-                print_human(bundle, artifact, &root.info, v);
+                print_human(bundle, artifact, root, v);
             }
             EXIT_OK
         }
-        Err(f) => {
+        (Ok(_), None) => EXIT_USAGE,
+        (Err(f), _) => {
             match f {
                 Failure::Usage { message, .. } => warn(&format!("airlock: {message}")),
                 Failure::Rejected { code, message } => warn(&format!(
@@ -565,6 +652,7 @@ struct BatchLine {
 struct BatchOptions<'a> {
     batch: &'a Path,
     default_root: Option<&'a Path>,
+    instance: Option<&'a str>,
     staging: bool,
     data_dir: &'a Path,
     now: Timestamp,
@@ -619,7 +707,7 @@ fn run_batch(o: &BatchOptions<'_>) -> u8 {
     };
 
     // Load each distinct trust root once.
-    type RootResult = Result<Arc<LoadedRoot>, (&'static str, String)>;
+    type RootResult = Result<Arc<Roots>, (&'static str, String)>;
     let mut roots: HashMap<Option<PathBuf>, RootResult> = HashMap::new();
     for l in &lines {
         let key = l.trusted_root.as_deref().map(abs);
@@ -627,6 +715,7 @@ fn run_batch(o: &BatchOptions<'_>) -> u8 {
             resolve_root(
                 key.as_deref().or(o.default_root),
                 o.staging,
+                o.instance,
                 o.data_dir,
                 now,
             )
@@ -643,9 +732,10 @@ fn run_batch(o: &BatchOptions<'_>) -> u8 {
                 (None, Some(d)) => d.clone(),
                 (None, None) => String::new(),
             };
-            let root = roots.get(&l.trusted_root.as_deref().map(abs));
-            let r = match root {
-                Some(Ok(root)) => signer_policy(
+            let set = roots.get(&l.trusted_root.as_deref().map(abs));
+            let mut picked = None;
+            let r = match set {
+                Some(Ok(set)) => signer_policy(
                     l.identity.as_deref(),
                     l.identity_regexp.as_deref(),
                     l.issuer.as_deref(),
@@ -653,15 +743,17 @@ fn run_batch(o: &BatchOptions<'_>) -> u8 {
                     l.key.as_deref().map(abs).as_deref(),
                 )
                 .and_then(|policy| {
-                    run_one(
+                    let (p, r) = run_one(
                         &Request {
                             bundle: &bundle,
                             artifact: &artifact,
                             policy,
-                            root,
+                            roots: set,
                         },
                         now,
-                    )
+                    );
+                    picked = p.or(set.list.first());
+                    r
                 }),
                 Some(Err((code, m))) => Err(Failure::usage(code, m.clone())),
                 None => Err(Failure::usage(
@@ -669,18 +761,15 @@ fn run_batch(o: &BatchOptions<'_>) -> u8 {
                     "trust root not loaded",
                 )),
             };
-            let info = match root {
-                Some(Ok(r)) => Some(&r.info),
-                _ => None,
-            };
-            (result_json(&bundle, &artifact, info, &r), r)
+            (result_json(&bundle, &artifact, picked, &r), r)
         })
         .collect();
     let all_ok = results.iter().all(|(_, r)| r.is_ok());
     if o.table {
-        let roots_used: Vec<&RootInfo> = roots
+        let roots_used: Vec<&LoadedRoot> = roots
             .values()
-            .filter_map(|r| r.as_ref().ok().map(|r| &r.info))
+            .filter_map(|r| r.as_ref().ok())
+            .flat_map(|r| r.list.iter())
             .collect();
         print_table(&lines, &results, &roots_used);
     } else {
@@ -747,7 +836,7 @@ fn short_time(t: &Timestamp) -> String {
 fn print_table(
     lines: &[BatchLine],
     results: &[(serde_json::Value, Result<VerifiedBundle, Failure>)],
-    roots: &[&RootInfo],
+    roots: &[&LoadedRoot],
 ) {
     use std::fmt::Write as _;
     let mut out = String::new();

@@ -27,9 +27,15 @@ pub struct Subject<'a> {
     pub searched: &'a str,
 }
 
-/// The verifier, the policy and the time every check of one import shares.
-pub struct Checker<'a> {
+/// A trust root to verify against, and how results name it.
+pub struct Trusted<'a> {
     pub verifier: &'a Verifier,
+    pub root: crate::import::report::TrustRootRef,
+}
+
+/// The verifiers, the policy and the time every check of one import shares.
+pub struct Checker<'a> {
+    pub roots: &'a [Trusted<'a>],
     pub policies: &'a PolicySet,
     pub now: Timestamp,
 }
@@ -89,15 +95,36 @@ impl Checker<'_> {
         out
     }
 
+    /// The trust root for `b`: the instance whose Fulcio CA issued its leaf, else the first.
+    fn pick(&self, b: &Bundle) -> Option<&Trusted<'_>> {
+        if let crate::bundle::SigningMaterial::Certificate { leaf, .. } = &b.signing_material {
+            if let Some(t) = self
+                .roots
+                .iter()
+                .find(|t| crate::verify::cert::issuer_in_root(leaf, t.verifier.root()))
+            {
+                return Some(t);
+            }
+        }
+        self.roots.first()
+    }
+
     /// Verifies a bundle for `artifact`: a certificate against the trust root (any identity:
     /// the policy decides who is acceptable), a managed key against each key the policy names.
     fn verify_bundle(
         &self,
         b: &Bundle,
         artifact: Artifact<'_>,
-    ) -> Result<VerifiedBundle, (String, String)> {
+    ) -> Result<(VerifiedBundle, Option<String>), (String, String)> {
+        let Some(t) = self.pick(b) else {
+            return Err((
+                "trust-root-unavailable".into(),
+                "no trust root loaded".into(),
+            ));
+        };
+        let instance = t.root.instance.clone();
         match &b.signing_material {
-            crate::bundle::SigningMaterial::Certificate { .. } => self
+            crate::bundle::SigningMaterial::Certificate { .. } => t
                 .verifier
                 .verify(
                     b,
@@ -105,6 +132,7 @@ impl Checker<'_> {
                     &SignerPolicy::Identity(IdentityPolicy::any()),
                     self.now,
                 )
+                .map(|v| (v, instance))
                 .map_err(|e| (e.code().to_string(), e.to_string())),
             crate::bundle::SigningMaterial::PublicKey { .. } => {
                 let keys = self.keys();
@@ -117,11 +145,11 @@ impl Checker<'_> {
                 }
                 let mut first = None;
                 for (_, k) in keys {
-                    match self
+                    match t
                         .verifier
                         .verify(b, artifact, &SignerPolicy::Key(k.clone()), self.now)
                     {
-                        Ok(v) => return Ok(v),
+                        Ok(v) => return Ok((v, instance)),
                         Err(e) => {
                             first.get_or_insert((e.code().to_string(), e.to_string()));
                         }
@@ -346,7 +374,7 @@ impl Checker<'_> {
         hex_digest: &str,
         facts: &mut Vec<Fact>,
     ) -> EvidenceResult {
-        let v = match self.verify_bundle(bundle, artifact) {
+        let (v, instance) = match self.verify_bundle(bundle, artifact) {
             Ok(v) => v,
             Err((code, message)) => return failed(&ev.origin, kind, &code, message),
         };
@@ -357,6 +385,7 @@ impl Checker<'_> {
             VerifiedSigner::Key { key_id } => FactSigner::Key(format!("sha256:{key_id}")),
         };
         let mut r = EvidenceResult::from_verified(&ev.origin, kind, &v);
+        r.instance = instance;
         let (is_signature, summary) = match (&bundle.content, &v.statement) {
             (Content::MessageSignature(_), _) => (true, None),
             (Content::Dsse(_), Some(st)) => {

@@ -19,10 +19,9 @@ use crate::archive::{self, ArchiveError, ArchiveLimits, Select};
 use crate::evidence::Evidence;
 use crate::policy::cip::PolicySet;
 use crate::time::Timestamp;
-use crate::verify::Verifier;
 use report::{
     ArtifactInfo, ArtifactResult, ChartInfo, ImportReport, InputResult, PolicyRef, TarballInfo,
-    TrustRootRef, Verdict,
+    Verdict,
 };
 
 /// A failure of the appliance itself (its data dir), not of what was imported: exit 2.
@@ -50,8 +49,9 @@ pub struct Request<'a> {
     pub inputs: &'a [PathBuf],
     pub data_dir: &'a Path,
     pub policies: &'a PolicySet,
-    pub verifier: &'a Verifier,
-    pub trust_root: TrustRootRef,
+    /// The trust roots: one, or every instance (each bundle is verified against the one whose
+    /// Fulcio CA issued its leaf, else the first).
+    pub roots: &'a [check::Trusted<'a>],
     pub now: Timestamp,
     /// Called with (bytes read, total) while a large input is read.
     pub progress: Option<Progress<'a>>,
@@ -105,7 +105,12 @@ pub fn run(req: &Request<'_>) -> Result<Outcome, ImportError> {
         import_id: import_id.clone(),
         recorded_at: Some(req.now),
         verdict: Verdict::Accepted,
-        trust_root: req.trust_root.clone(),
+        trust_root: req
+            .roots
+            .first()
+            .map(|t| t.root.clone())
+            .unwrap_or_default(),
+        trust_roots: req.roots.iter().map(|t| t.root.clone()).collect(),
         policy: PolicyRef {
             file: req.policies.file.clone(),
             digest: req.policies.digest.clone(),
@@ -308,7 +313,7 @@ fn import_one(
         }
     };
     let checker = check::Checker {
-        verifier: req.verifier,
+        roots: req.roots,
         policies: req.policies,
         now: req.now,
     };

@@ -82,6 +82,9 @@ pub struct EvidenceResult {
     pub message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bundle_media_type: Option<String>,
+    /// The trust instance the evidence was verified against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signer: Option<SignerInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -257,6 +260,9 @@ pub struct InputResult {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TrustRootRef {
+    /// The installed trust instance (`public-good`, `github`, ...), or none for a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     pub digest: String,
     pub source: String,
     pub tuf_verified: bool,
@@ -280,7 +286,9 @@ pub struct ImportReport {
     pub import_id: String,
     pub recorded_at: Option<Timestamp>,
     pub verdict: Verdict,
+    /// The first trust root (public good, or the file given); every one in `trustRoots`.
     pub trust_root: TrustRootRef,
+    pub trust_roots: Vec<TrustRootRef>,
     pub policy: PolicyRef,
     pub inputs: Vec<InputResult>,
     /// Policies that matched no artifact of this import (`policy-matched-nothing`).

@@ -104,6 +104,12 @@ pub enum TrustError {
     },
     #[error("the factory trust built into this binary is unusable: {why}")]
     Factory { why: String },
+    #[error("no trust instance '{instance}' in this data dir: create it with `airlock trust init --instance {instance} --root ROOT.json --from DIR` (or `trust import --instance {instance}`)")]
+    NoSuchInstance { instance: String },
+    #[error("'{name}' is not an instance name: use 1 to 32 lowercase letters, digits and dashes")]
+    BadInstanceName { name: String },
+    #[error("instance '{instance}' has no factory trust: give --root ROOT.json and --from DIR")]
+    NoFactory { instance: String },
     #[error("the installed trust root does not match its record: {what}; reinstall it with `airlock trust init --force`")]
     Integrity { what: String },
 }
@@ -119,6 +125,9 @@ impl TrustError {
             Self::Unreadable { .. } => "unreadable",
             Self::AlreadyInitialized { .. } => "already-initialized",
             Self::Factory { .. } => "factory-broken",
+            Self::NoSuchInstance { .. } => "no-such-instance",
+            Self::BadInstanceName { .. } => "usage",
+            Self::NoFactory { .. } => "usage",
             Self::Integrity { .. } => "store-corrupt",
         }
     }
@@ -451,10 +460,16 @@ fn load(store: &Store, gen: &store::Generation, now: Timestamp) -> Result<Active
 /// (a reader of an initialized store never waits for a writer).
 fn current_or_factory(
     store: &Store,
+    instance: &str,
     now: Timestamp,
 ) -> Result<(store::Generation, Option<RootInfo>), TrustError> {
     if let Some(g) = store.current()? {
         return Ok((g, None));
+    }
+    if instance != PUBLIC_GOOD {
+        return Err(TrustError::NoSuchInstance {
+            instance: instance.to_string(),
+        });
     }
     let lock = store.lock()?;
     current_or_factory_locked(store, &lock, now)
@@ -479,9 +494,75 @@ fn current_or_factory_locked(
 
 /// The trust root in force for `data_dir`, installing the factory one on first use.
 pub fn active_root(data_dir: &Path, now: Timestamp) -> Result<ActiveRoot, TrustError> {
-    let store = Store::open(data_dir);
-    let (gen, _) = current_or_factory(&store, now)?;
+    active_root_in(data_dir, PUBLIC_GOOD, now)
+}
+
+/// The name of the trust instance every data dir has: Sigstore's public-good instance, with the
+/// factory trust built in.
+pub const PUBLIC_GOOD: &str = "public-good";
+
+/// Refuses instance names that could escape the trust folder or confuse an operator.
+pub fn check_instance_name(name: &str) -> Result<(), TrustError> {
+    let ok = !name.is_empty()
+        && name.len() <= 32
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(TrustError::BadInstanceName {
+            name: crate::text::escape(name),
+        })
+    }
+}
+
+/// Every instance of the data dir: `public-good` first (always: its factory trust installs on
+/// first use), then the others that hold a trust root, by name.
+pub fn instances(data_dir: &Path) -> Vec<String> {
+    let mut out = vec![PUBLIC_GOOD.to_string()];
+    let dir = data_dir.join("trust").join("instances");
+    let mut others: Vec<String> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .take(limits::MAX_TRUST_INSTANCES)
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter(|n| check_instance_name(n).is_ok() && n != PUBLIC_GOOD)
+                .filter(|n| {
+                    dir.join(n).join("trust").join("current").exists()
+                        || dir.join(n).join("current").exists()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    others.sort();
+    out.extend(others);
+    out
+}
+
+/// The trust root in force for one instance (installing the factory one for public good).
+pub fn active_root_in(
+    data_dir: &Path,
+    instance: &str,
+    now: Timestamp,
+) -> Result<ActiveRoot, TrustError> {
+    check_instance_name(instance)?;
+    let store = Store::open_instance(data_dir, instance);
+    let (gen, _) = current_or_factory(&store, instance, now)?;
     load(&store, &gen, now)
+}
+
+/// The record of an instance's trust root in force, without installing anything.
+pub fn installed_in(
+    data_dir: &Path,
+    instance: &str,
+    now: Timestamp,
+) -> Result<Option<RootInfo>, TrustError> {
+    check_instance_name(instance)?;
+    Ok(Store::open_instance(data_dir, instance)
+        .current()?
+        .map(|g| g.info.root.restale(now)))
 }
 
 /// The record of the trust root in force, without installing anything.
@@ -493,7 +574,23 @@ pub fn installed(data_dir: &Path, now: Timestamp) -> Result<Option<RootInfo>, Tr
 
 /// `airlock trust init`: installs the factory trust, or verifies a repository from a pinned root.
 pub fn init(data_dir: &Path, req: &InitRequest, now: Timestamp) -> Result<Outcome, TrustError> {
-    let store = Store::open(data_dir);
+    init_in(data_dir, PUBLIC_GOOD, req, now)
+}
+
+/// `airlock trust init --instance NAME`: another instance needs its own pinned root and repository.
+pub fn init_in(
+    data_dir: &Path,
+    instance: &str,
+    req: &InitRequest,
+    now: Timestamp,
+) -> Result<Outcome, TrustError> {
+    check_instance_name(instance)?;
+    if instance != PUBLIC_GOOD && (req.root.is_none() || req.from.is_none()) {
+        return Err(TrustError::NoFactory {
+            instance: instance.to_string(),
+        });
+    }
+    let store = Store::open_instance(data_dir, instance);
     let lock = store.lock()?;
     store.recover_history(&lock, now)?;
     if let Some(g) = store.current()? {
@@ -536,7 +633,19 @@ pub fn update_from(
     now: Timestamp,
     at: Option<Timestamp>,
 ) -> Result<Outcome, TrustError> {
-    update_inner(data_dir, source, now, at, None)
+    update_inner(data_dir, PUBLIC_GOOD, source, now, at, None)
+}
+
+/// `airlock trust update --instance NAME --from SOURCE`.
+pub fn update_from_in(
+    data_dir: &Path,
+    instance: &str,
+    source: &Path,
+    now: Timestamp,
+    at: Option<Timestamp>,
+) -> Result<Outcome, TrustError> {
+    check_instance_name(instance)?;
+    update_inner(data_dir, instance, source, now, at, None)
 }
 
 /// `update_from` that stops at `crash` as if the power failed there (for crash-atomicity tests).
@@ -548,17 +657,23 @@ pub fn update_from_crashing(
     at: Option<Timestamp>,
     crash: CrashPoint,
 ) -> Result<Outcome, TrustError> {
-    update_inner(data_dir, source, now, at, Some(crash))
+    update_inner(data_dir, PUBLIC_GOOD, source, now, at, Some(crash))
 }
 
 fn update_inner(
     data_dir: &Path,
+    instance: &str,
     source: &Path,
     now: Timestamp,
     at: Option<Timestamp>,
     crash: Option<CrashPoint>,
 ) -> Result<Outcome, TrustError> {
-    let store = Store::open(data_dir);
+    let store = Store::open_instance(data_dir, instance);
+    if instance != PUBLIC_GOOD && store.current()?.is_none() {
+        return Err(TrustError::NoSuchInstance {
+            instance: instance.to_string(),
+        });
+    }
     let lock = store.lock()?;
     store.recover_history(&lock, now)?;
     let (_, factory_install) = current_or_factory_locked(&store, &lock, now)?;
@@ -582,7 +697,18 @@ fn update_inner(
 /// `airlock trust import --trusted-root FILE`: installs a trusted root without TUF (private
 /// Sigstore deployments). The TUF state, if any, is kept for later updates.
 pub fn import(data_dir: &Path, file: &Path, now: Timestamp) -> Result<Outcome, TrustError> {
-    let store = Store::open(data_dir);
+    import_in(data_dir, PUBLIC_GOOD, file, now)
+}
+
+/// `airlock trust import --instance NAME --trusted-root FILE` (a private instance without TUF).
+pub fn import_in(
+    data_dir: &Path,
+    instance: &str,
+    file: &Path,
+    now: Timestamp,
+) -> Result<Outcome, TrustError> {
+    check_instance_name(instance)?;
+    let store = Store::open_instance(data_dir, instance);
     let lock = store.lock()?;
     store.recover_history(&lock, now)?;
     let bytes = read_file(file, limits::MAX_TRUSTED_ROOT_BYTES)?;
@@ -685,6 +811,8 @@ pub struct LogView {
 /// `airlock trust status`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
+    /// The trust instance (`public-good`, `github`, ...).
+    pub instance: String,
     pub store: PathBuf,
     pub generation: String,
     pub action: String,
@@ -726,8 +854,14 @@ fn logs(list: &[TransparencyLog]) -> Vec<LogView> {
 
 /// `airlock trust status`: the trust root in force (installing the factory one on first use).
 pub fn status(data_dir: &Path, now: Timestamp) -> Result<Status, TrustError> {
-    let store = Store::open(data_dir);
-    let (gen, _) = current_or_factory(&store, now)?;
+    status_in(data_dir, PUBLIC_GOOD, now)
+}
+
+/// `airlock trust status --instance NAME`.
+pub fn status_in(data_dir: &Path, instance: &str, now: Timestamp) -> Result<Status, TrustError> {
+    check_instance_name(instance)?;
+    let store = Store::open_instance(data_dir, instance);
+    let (gen, _) = current_or_factory(&store, instance, now)?;
     let active = load(&store, &gen, now)?;
     let info = active.info.clone();
     let mut warnings = Vec::new();
@@ -752,6 +886,7 @@ pub fn status(data_dir: &Path, now: Timestamp) -> Result<Status, TrustError> {
         ));
     }
     Ok(Status {
+        instance: instance.to_string(),
         store: store.dir().to_path_buf(),
         generation: gen.id,
         action: gen.info.action,
@@ -780,7 +915,13 @@ pub struct History {
 
 /// `airlock trust history`: every trust root accepted, and every refused attempt.
 pub fn history(data_dir: &Path, now: Timestamp) -> Result<History, TrustError> {
-    let store = Store::open(data_dir);
+    history_in(data_dir, PUBLIC_GOOD, now)
+}
+
+/// `airlock trust history --instance NAME`.
+pub fn history_in(data_dir: &Path, instance: &str, now: Timestamp) -> Result<History, TrustError> {
+    check_instance_name(instance)?;
+    let store = Store::open_instance(data_dir, instance);
     // Lock-free unless a crash lost the history line of the generation in force.
     if store.unrecorded_current()?.is_some() {
         let lock = store.lock()?;

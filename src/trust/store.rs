@@ -250,6 +250,17 @@ fn read_optional(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, StoreError> {
 
 impl Store {
     /// The store of `data_dir` (nothing is created until something is written).
+    /// The store of a named instance: `public-good` at `trust/` (where every data dir written
+    /// before instances existed keeps it), any other at `trust/instances/<name>/`.
+    pub fn open_instance(data_dir: &Path, instance: &str) -> Store {
+        if instance == crate::trust::PUBLIC_GOOD {
+            return Store::open(data_dir);
+        }
+        Store {
+            dir: data_dir.join("trust").join("instances").join(instance),
+        }
+    }
+
     pub fn open(data_dir: &Path) -> Store {
         Store {
             dir: data_dir.join("trust"),

@@ -346,6 +346,34 @@ fn subject_of(der: &[u8]) -> Option<&[u8]> {
     Some(subject.raw)
 }
 
+/// The DER `issuer` Name of a certificate, found by the same walk as [`subject_of`].
+fn issuer_of(der: &[u8]) -> Option<&[u8]> {
+    let cert = der::single_tagged(der, der::SEQUENCE, "Certificate").ok()?;
+    let tbs = cert
+        .reader("Certificate")
+        .expect(der::SEQUENCE, "tbsCertificate")
+        .ok()?;
+    let mut fields = tbs.reader("tbsCertificate");
+    fields.optional(der::ctx_cons(0), "version").ok()?;
+    for _ in 0..2 {
+        fields.any().ok()?;
+    }
+    let issuer = fields.expect(der::SEQUENCE, "issuer").ok()?;
+    Some(issuer.raw)
+}
+
+/// Whether `root` holds a CA certificate whose subject is the leaf's issuer: how a verifier with
+/// several trust instances picks the one whose Fulcio issued a leaf. Only a choice of which
+/// root to verify against: the chain itself is verified as always.
+pub fn issuer_in_root(leaf: &[u8], root: &TrustedRoot) -> bool {
+    let Some(issuer) = issuer_of(leaf) else {
+        return false;
+    };
+    root.certificate_authorities
+        .iter()
+        .any(|ca| ca.cert_chain.iter().any(|c| subject_of(c) == Some(issuer)))
+}
+
 fn capped(s: &str, what: &str) -> Result<String, CertError> {
     if s.len() > limits::MAX_CERT_STRING_BYTES {
         return Err(CertError::Malformed(format!(
