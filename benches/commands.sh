@@ -65,7 +65,8 @@ timed_loop() {
 # rss_mib CMD...: peak resident set of one run of CMD, MiB.
 rss_mib() {
     /usr/bin/time -f "%M" -o "$work/rss.t" "$@" >/dev/null 2>&1 || true
-    awk '{ printf "%.1f\n", $1 / 1024 }' "$work/rss.t"
+    # GNU time writes "Command exited with non-zero status N" first when the command fails.
+    tail -n 1 "$work/rss.t" | awk '{ printf "%.1f\n", $1 / 1024 }'
 }
 
 # median FILE COLUMN_EXPR: median over lines of an awk expression of the columns ($1 wall,
@@ -377,6 +378,8 @@ printf '%-58s %12s\n' "  same, free verify() preparing the root per call, Rekor 
 printf '%-58s %12s\n' "  same, free verify() preparing the root per call, v2 + TSA" "$(fmt "$once_r2")"
 printf '%-58s %12s\n' "  bundle JSON parse alone (v0.3)" "$(fmt "$parse_b" 4)"
 printf '%-58s %12s\n' "  trusted root parse (production; once per root)" "$(fmt "$parse_r" 4)"
+printf '%-58s %12s   %s\n' "  log key: parsed for each entry / SCT (before)" "$(fmt "$(criterion_ms parse/log_key_spki_each_time)" 6)" \
+    "now once per prepared root: $(fmt "$(criterion_ms parse/log_key_cached)" 6) ms a use"
 printf '%-58s %12s\n' "  floor: 1 P-384 + 4 P-256 verifies (Rekor v1 bundle)" "$(fmt "$floor_r1")"
 printf '%-58s %12s\n' "  floor: 2 P-384 + 2 P-256 + 1 Ed25519 (Rekor v2 + TSA)" "$(fmt "$floor_r2")"
 printf '%-58s %12s\n' "  one ECDSA P-384/SHA-384 verify (aws-lc-rs)" "$(fmt "$p384" 4)"

@@ -97,6 +97,21 @@ fn bench_parse(c: &mut Criterion) {
     g.bench_function("trusted_root_production", |b| {
         b.iter(|| TrustedRoot::from_json(black_box(ROOT_PRODUCTION)).is_ok())
     });
+    // What a prepared trust root saves per log entry and per SCT: the log key is parsed once
+    // (TransparencyLog::key), where it used to be parsed for each of them.
+    if let Ok(root) = TrustedRoot::from_json(ROOT_PRODUCTION) {
+        if let Some(log) = root.tlogs.first() {
+            let spki = log.public_key.clone();
+            g.bench_function("log_key_spki_each_time", |b| {
+                b.iter(|| {
+                    airlock::verify::crypto::PublicKey::from_spki_der(black_box(&spki)).is_ok()
+                })
+            });
+            g.bench_function("log_key_cached", |b| {
+                b.iter(|| black_box(log).key().is_ok())
+            });
+        }
+    }
     g.finish();
 }
 

@@ -112,23 +112,24 @@ fn batch_prints_one_result_a_line_in_order_and_exits_1_on_any_refusal() {
 fn batch_of_only_good_bundles_exits_0_and_bad_batch_file_exits_2() {
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("batch.jsonl");
-    std::fs::write(
-        &f,
-        serde_json::json!({
+    // `digest` is a synonym of `artifact_digest`.
+    for key in ["artifact_digest", "digest"] {
+        let mut line = serde_json::json!({
             "bundle": cases().join("happy-path-v0.2/bundle.sigstore.json"),
-            "artifact_digest": "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf",
             "identity": ID, "issuer": ISSUER,
-        })
-        .to_string(),
-    )
-    .unwrap();
-    let out = airlock(tmp.path(), &["verify-bundle", "--batch", &s(&f)]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+        });
+        line[key] = serde_json::json!(
+            "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf"
+        );
+        std::fs::write(&f, line.to_string()).unwrap();
+        let out = airlock(tmp.path(), &["verify-bundle", "--batch", &s(&f)]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{key}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
     std::fs::write(&f, "{not json\n").unwrap();
     let out = airlock(tmp.path(), &["verify-bundle", "--batch", &s(&f)]);
     assert_eq!(out.status.code(), Some(2));

@@ -9,9 +9,7 @@ use airlock::archive::{self, ArchiveLimits, Select};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let shm = Path::new("/dev/shm");
-    let base = if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() };
-    let Ok(work) = tempfile::Builder::new().prefix("airlock-fuzz-").tempdir_in(base) else {
+    let Some(work) = airlock_fuzz::scratch_dir() else {
         return;
     };
     let limits = ArchiveLimits {

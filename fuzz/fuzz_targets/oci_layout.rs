@@ -3,15 +3,12 @@
 //! Any bytes end in Ok or Err, never a panic; a cycle or a missing blob is an Err.
 #![no_main]
 
-use std::path::Path;
 
 use airlock::archive::StagedFile;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let shm = Path::new("/dev/shm");
-    let base = if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() };
-    let Ok(work) = tempfile::Builder::new().prefix("airlock-fuzz-").tempdir_in(base) else {
+    let Some(work) = airlock_fuzz::scratch_dir() else {
         return;
     };
     // The input is split at the first NUL: index.json, then a blob.

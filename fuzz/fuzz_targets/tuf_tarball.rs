@@ -8,17 +8,7 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    // /dev/shm keeps the per-input extraction in memory when it exists.
-    let shm = Path::new("/dev/shm");
-    let base = if shm.is_dir() {
-        shm.to_path_buf()
-    } else {
-        std::env::temp_dir()
-    };
-    let Ok(work) = tempfile::Builder::new()
-        .prefix("airlock-fuzz-")
-        .tempdir_in(base)
-    else {
+    let Some(work) = airlock_fuzz::scratch_dir() else {
         return;
     };
     let _ = airlock::trust::medium::stage_archive(data, Path::new("fuzz.tar.gz"), work.path());

@@ -138,3 +138,18 @@ pub fn now() -> Timestamp {
         "clock",
     )
 }
+
+/// A fresh private folder for one input (in `/dev/shm` when it exists, so extraction stays in
+/// memory).
+pub fn scratch_dir() -> Option<tempfile::TempDir> {
+    let shm = std::path::Path::new("/dev/shm");
+    let base = if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    tempfile::Builder::new()
+        .prefix("airlock-fuzz-")
+        .tempdir_in(base)
+        .ok()
+}

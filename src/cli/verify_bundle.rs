@@ -215,16 +215,9 @@ impl Roots {
     /// The root for `bundle`: the instance whose Fulcio CA issued its leaf, else the first
     /// (public good). Only a choice of root: the chain is then verified against it as always.
     pub(crate) fn pick(&self, bundle: &Bundle) -> Option<&LoadedRoot> {
-        if let crate::bundle::SigningMaterial::Certificate { leaf, .. } = &bundle.signing_material {
-            if let Some(r) = self
-                .list
-                .iter()
-                .find(|r| crate::verify::cert::issuer_in_root(leaf, r.verifier.root()))
-            {
-                return Some(r);
-            }
-        }
-        self.list.first()
+        let i =
+            crate::verify::cert::pick_root(bundle, self.list.iter().map(|r| r.verifier.root()))?;
+        self.list.get(i)
     }
 }
 

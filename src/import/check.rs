@@ -97,16 +97,8 @@ impl Checker<'_> {
 
     /// The trust root for `b`: the instance whose Fulcio CA issued its leaf, else the first.
     fn pick(&self, b: &Bundle) -> Option<&Trusted<'_>> {
-        if let crate::bundle::SigningMaterial::Certificate { leaf, .. } = &b.signing_material {
-            if let Some(t) = self
-                .roots
-                .iter()
-                .find(|t| crate::verify::cert::issuer_in_root(leaf, t.verifier.root()))
-            {
-                return Some(t);
-            }
-        }
-        self.roots.first()
+        let i = crate::verify::cert::pick_root(b, self.roots.iter().map(|t| t.verifier.root()))?;
+        self.roots.get(i)
     }
 
     /// Verifies a bundle for `artifact`: a certificate against the trust root (any identity:

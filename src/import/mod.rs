@@ -237,6 +237,14 @@ fn import_one(
         },
         ..InputResult::default()
     };
+    let place = Place {
+        req,
+        import_id,
+        input,
+        source_copy: &source_copy,
+        tree: &tree,
+        is_dir,
+    };
     let progress = req.progress.map(|p| {
         let total = meta.len();
         move |done: u64| p(input, done, total)
@@ -260,9 +268,7 @@ fn import_one(
             }))
         }
         Err(e) => {
-            result.verdict = Verdict::Rejected;
-            result.reason = Some(e.code().to_string());
-            result.message = Some(e.to_string());
+            reject(&mut result, e.code(), e.to_string());
             result.tarball.format = if is_dir {
                 "folder".into()
             } else {
@@ -276,15 +282,7 @@ fn import_one(
                 fs::copy(input, &source_copy).map_err(|e| data_dir_err(&source_copy, e))?;
                 result.tarball.sha256 = Some(sha256_file(&source_copy)?);
             }
-            keep(
-                req,
-                &mut result,
-                import_id,
-                input,
-                &source_copy,
-                &tree,
-                is_dir,
-            )?;
+            place.keep(&mut result)?;
             return Ok(Ok(result));
         }
     };
@@ -297,18 +295,8 @@ fn import_one(
     let contents = match find::contents(&tree, &staged.files, &label) {
         Ok(c) => c,
         Err(e) => {
-            result.verdict = Verdict::Rejected;
-            result.reason = Some(e.code().to_string());
-            result.message = Some(e.to_string());
-            keep(
-                req,
-                &mut result,
-                import_id,
-                input,
-                &source_copy,
-                &tree,
-                is_dir,
-            )?;
+            reject(&mut result, e.code(), e.to_string());
+            place.keep(&mut result)?;
             return Ok(Ok(result));
         }
     };
@@ -424,15 +412,7 @@ fn import_one(
             bad.message.clone().unwrap_or_default()
         ));
     }
-    keep(
-        req,
-        &mut result,
-        import_id,
-        input,
-        &source_copy,
-        &tree,
-        is_dir,
-    )?;
+    place.keep(&mut result)?;
     Ok(Ok(result))
 }
 
@@ -485,50 +465,69 @@ fn sha256_file(p: &Path) -> Result<String, ImportError> {
     Ok(hex::encode(h.finish()))
 }
 
-/// Keeps the input whole: the byte-identical copy (or, for a folder, the staged copy of it)
-/// under `accepted/<import>/` with its verified contents, or under `quarantine/<import>/` with the
-/// result beside it. Nothing deletes either but the operator.
-fn keep(
-    req: &Request<'_>,
-    result: &mut InputResult,
-    import_id: &str,
-    input: &Path,
-    source_copy: &Path,
-    tree: &Path,
+/// Marks an input rejected with a code and a message.
+fn reject(result: &mut InputResult, code: &str, message: String) {
+    result.verdict = Verdict::Rejected;
+    result.reason = Some(code.to_string());
+    result.message = Some(message);
+}
+
+/// Where one input is, and where it is kept.
+struct Place<'a> {
+    req: &'a Request<'a>,
+    import_id: &'a str,
+    input: &'a Path,
+    source_copy: &'a Path,
+    tree: &'a Path,
     is_dir: bool,
-) -> Result<(), ImportError> {
-    let area = match result.verdict {
-        Verdict::Accepted => "accepted",
-        Verdict::Rejected => "quarantine",
-    };
-    let dir = req.data_dir.join(area).join(import_id);
-    private_dir(&dir)?;
-    let mut name = input_name(input);
-    let mut n = 1;
-    while dir.join(&name).exists() {
-        n += 1;
-        name = format!("{}.{n}", input_name(input));
-    }
-    let kept = dir.join(&name);
-    if is_dir {
-        fs::rename(tree, &kept).map_err(|e| data_dir_err(&kept, e))?;
-    } else {
-        fs::rename(source_copy, &kept).map_err(|e| data_dir_err(&kept, e))?;
-        if result.verdict == Verdict::Accepted {
-            let contents = dir.join(format!("{name}.contents"));
-            fs::rename(tree, &contents).map_err(|e| data_dir_err(&contents, e))?;
+}
+
+impl Place<'_> {
+    /// Keeps the input whole: the byte-identical copy (or, for a folder, the staged copy of it)
+    /// under `accepted/<import>/` with its verified contents, or under `quarantine/<import>/`
+    /// with the result beside it. Nothing deletes either but the operator.
+    fn keep(&self, result: &mut InputResult) -> Result<(), ImportError> {
+        let (req, import_id, input, source_copy, tree, is_dir) = (
+            self.req,
+            self.import_id,
+            self.input,
+            self.source_copy,
+            self.tree,
+            self.is_dir,
+        );
+        let area = match result.verdict {
+            Verdict::Accepted => "accepted",
+            Verdict::Rejected => "quarantine",
+        };
+        let dir = req.data_dir.join(area).join(import_id);
+        private_dir(&dir)?;
+        let mut name = input_name(input);
+        let mut n = 1;
+        while dir.join(&name).exists() {
+            n += 1;
+            name = format!("{}.{n}", input_name(input));
         }
-    }
-    if result.verdict == Verdict::Rejected {
-        let note = dir.join(format!("{name}.result.json"));
-        if let Ok(json) = serde_json::to_vec_pretty(&*result) {
-            fs::write(&note, json).map_err(|e| data_dir_err(&note, e))?;
+        let kept = dir.join(&name);
+        if is_dir {
+            fs::rename(tree, &kept).map_err(|e| data_dir_err(&kept, e))?;
+        } else {
+            fs::rename(source_copy, &kept).map_err(|e| data_dir_err(&kept, e))?;
+            if result.verdict == Verdict::Accepted {
+                let contents = dir.join(format!("{name}.contents"));
+                fs::rename(tree, &contents).map_err(|e| data_dir_err(&contents, e))?;
+            }
         }
+        if result.verdict == Verdict::Rejected {
+            let note = dir.join(format!("{name}.result.json"));
+            if let Ok(json) = serde_json::to_vec_pretty(&*result) {
+                fs::write(&note, json).map_err(|e| data_dir_err(&note, e))?;
+            }
+        }
+        // Durable before the import reports done.
+        if let Ok(d) = fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        result.kept_at = Some(kept.display().to_string());
+        Ok(())
     }
-    // Durable before the import reports done.
-    if let Ok(d) = fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    result.kept_at = Some(kept.display().to_string());
-    Ok(())
 }

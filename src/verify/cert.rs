@@ -330,6 +330,16 @@ fn parse_cert(der: &[u8]) -> Result<X509Certificate<'_>, String> {
 /// Certificate → TBSCertificate → version?, serialNumber, signature, issuer, validity, subject
 /// (RFC 5280 §4.1) without parsing anything else.
 fn subject_of(der: &[u8]) -> Option<&[u8]> {
+    tbs_name(der, 4, "subject")
+}
+
+/// The DER `issuer` Name of a certificate, found by the same walk.
+fn issuer_of(der: &[u8]) -> Option<&[u8]> {
+    tbs_name(der, 2, "issuer")
+}
+
+/// The Name that follows `skip` fields of the TBSCertificate (after the optional version).
+fn tbs_name<'d>(der: &'d [u8], skip: usize, what: &'static str) -> Option<&'d [u8]> {
     let cert = der::single_tagged(der, der::SEQUENCE, "Certificate").ok()?;
     let tbs = cert
         .reader("Certificate")
@@ -338,28 +348,11 @@ fn subject_of(der: &[u8]) -> Option<&[u8]> {
     let mut fields = tbs.reader("tbsCertificate");
     // version [0] EXPLICIT is optional (absent for v1).
     fields.optional(der::ctx_cons(0), "version").ok()?;
-    // serialNumber, signature, issuer, validity.
-    for _ in 0..4 {
+    for _ in 0..skip {
         fields.any().ok()?;
     }
-    let subject = fields.expect(der::SEQUENCE, "subject").ok()?;
-    Some(subject.raw)
-}
-
-/// The DER `issuer` Name of a certificate, found by the same walk as [`subject_of`].
-fn issuer_of(der: &[u8]) -> Option<&[u8]> {
-    let cert = der::single_tagged(der, der::SEQUENCE, "Certificate").ok()?;
-    let tbs = cert
-        .reader("Certificate")
-        .expect(der::SEQUENCE, "tbsCertificate")
-        .ok()?;
-    let mut fields = tbs.reader("tbsCertificate");
-    fields.optional(der::ctx_cons(0), "version").ok()?;
-    for _ in 0..2 {
-        fields.any().ok()?;
-    }
-    let issuer = fields.expect(der::SEQUENCE, "issuer").ok()?;
-    Some(issuer.raw)
+    let name = fields.expect(der::SEQUENCE, what).ok()?;
+    Some(name.raw)
 }
 
 /// Whether `root` holds a CA certificate whose subject is the leaf's issuer: how a verifier with
@@ -372,6 +365,25 @@ pub fn issuer_in_root(leaf: &[u8], root: &TrustedRoot) -> bool {
     root.certificate_authorities
         .iter()
         .any(|ca| ca.cert_chain.iter().any(|c| subject_of(c) == Some(issuer)))
+}
+
+/// Of several trust roots, the index of the one whose Fulcio CA issued `bundle`'s leaf, else 0
+/// (the first, public good); `None` only when there are no roots.
+pub fn pick_root<'r>(
+    bundle: &crate::bundle::Bundle,
+    roots: impl ExactSizeIterator<Item = &'r TrustedRoot>,
+) -> Option<usize> {
+    let n = roots.len();
+    if n == 0 {
+        return None;
+    }
+    if let crate::bundle::SigningMaterial::Certificate { leaf, .. } = &bundle.signing_material {
+        let mut roots = roots;
+        if let Some(i) = roots.position(|r| issuer_in_root(leaf, r)) {
+            return Some(i);
+        }
+    }
+    Some(0)
 }
 
 fn capped(s: &str, what: &str) -> Result<String, CertError> {
