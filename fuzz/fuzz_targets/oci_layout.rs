@@ -3,7 +3,6 @@
 //! Any bytes end in Ok or Err, never a panic; a cycle or a missing blob is an Err.
 #![no_main]
 
-
 use airlock::archive::StagedFile;
 use libfuzzer_sys::fuzz_target;
 
