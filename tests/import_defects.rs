@@ -288,6 +288,11 @@ fn invalid_policy_names_file_line_and_field_before_any_input_is_read() {
         r.stderr
     );
     assert!(r.stderr.contains("subjekt"), "{}", r.stderr);
+    assert_eq!(
+        r.json["reason"], "policy-invalid",
+        "--json says it too: {}",
+        r.stdout
+    );
     assert!(!e.data.join("quarantine").exists());
 }
 

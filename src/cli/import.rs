@@ -92,18 +92,30 @@ fn root_ref(info: &crate::trust::RootInfo, instance: Option<String>) -> TrustRoo
     }
 }
 
+/// Refuses the whole command before any input is read: one line on stderr, and with `--json`
+/// one JSON object (`reason`, `message`) on stdout; exit 2.
+fn unusable(json: bool, code: &str, message: &str) -> u8 {
+    warn(&format!("airlock import: [{code}] {message}"));
+    if json {
+        let v = serde_json::json!({"verdict": null, "reason": code, "message": message, "exit": EXIT_USAGE});
+        let mut o = std::io::stdout().lock();
+        let _ = writeln!(o, "{v}");
+    }
+    EXIT_USAGE
+}
+
 /// Runs `import`; returns the exit code.
 pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
     let Some(policy_path) = &args.policy else {
-        warn("airlock import: [usage] no policy given: pass --policy FILE (a ClusterImagePolicy); airlock never imports without one");
-        return EXIT_USAGE;
+        return unusable(
+            args.json,
+            "usage",
+            "no policy given: pass --policy FILE (a ClusterImagePolicy); airlock never imports without one",
+        );
     };
     let policies = match load_policy(policy_path) {
         Ok(p) => p,
-        Err(m) => {
-            warn(&format!("airlock import: [policy-invalid] {m}"));
-            return EXIT_USAGE;
-        }
+        Err(m) => return unusable(args.json, "policy-invalid", &m),
     };
     let roots = match super::verify_bundle::resolve_root_for(
         args.trusted_root.as_deref(),
@@ -112,10 +124,7 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
         now,
     ) {
         Ok(r) => r,
-        Err((code, m)) => {
-            warn(&format!("airlock import: [{code}] {m}"));
-            return EXIT_USAGE;
-        }
+        Err((code, m)) => return unusable(args.json, code, &m),
     };
     let bar = progress_bar();
     let progress = |path: &Path, done: u64, total: u64| {
@@ -152,8 +161,7 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }
-            warn(&format!("airlock import: [{}] {e}", e.code()));
-            return EXIT_USAGE;
+            return unusable(args.json, e.code(), &e.to_string());
         }
     };
     if let Some(b) = &bar {
