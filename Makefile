@@ -37,6 +37,9 @@ run: build
 		--policy $(IMPORT)/policy.TEST-ONLY.yaml \
 		--trusted-root $(IMPORT)/test-trust-root.TEST-ONLY.json \
 		|| [ $$? -eq 1 ]
+	@# What was imported, read back from the ledger, and its chain verified.
+	$(AIRLOCK) --data-dir $(DEMO_DIR) query
+	$(AIRLOCK) --data-dir $(DEMO_DIR) audit verify
 
 test:
 	$(CARGO) test --locked --all-targets

@@ -49,6 +49,7 @@ pub mod input;
 pub mod limits;
 pub mod oci;
 pub mod policy;
+pub mod store;
 pub mod text;
 pub mod time;
 pub mod trust;

@@ -192,3 +192,7 @@ pub const MAX_TUF_DELEGATION_DEPTH: usize = 32;
 
 /// Most trust instances listed in one data dir (public good, GitHub's, a few private ones).
 pub const MAX_TRUST_INSTANCES: usize = 64;
+
+/// sled's page cache for the ledger (bytes). Bounds the memory the ledger takes whatever its
+/// size; queries by index touch a few pages.
+pub const LEDGER_CACHE_BYTES: u64 = 32 * 1024 * 1024;

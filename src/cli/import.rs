@@ -33,6 +33,9 @@ pub struct ImportArgs {
     /// Print one JSON document with every result instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// The ledger's HMAC key, when kept outside the data dir.
+    #[arg(long, value_name = "FILE")]
+    pub hmac_key_file: Option<PathBuf>,
 }
 
 /// Reads an HMAC key file named by the policy: relative to the policy's folder, a regular file
@@ -126,6 +129,12 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
         Ok(r) => r,
         Err((code, m)) => return unusable(args.json, code, &m),
     };
+    // The ledger is opened before any input is read: an import that cannot be recorded does
+    // not happen.
+    let ledger = match crate::store::Ledger::open(data_dir, args.hmac_key_file.as_deref()) {
+        Ok(l) => l,
+        Err(e) => return unusable(args.json, e.code(), &e.to_string()),
+    };
     let bar = progress_bar();
     let progress = |path: &Path, done: u64, total: u64| {
         if let Some(b) = &bar {
@@ -169,6 +178,15 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
     }
     for u in &outcome.unusable {
         warn(&format!("airlock import: [{}] {}", u.code, u.message));
+    }
+    // One transaction for the whole import, flushed before it reports done.
+    let records = crate::import::ledger_records(&outcome.report);
+    if let Err(e) = ledger.append(&records, now) {
+        return unusable(
+            args.json,
+            e.code(),
+            &format!("the import was decided but could not be recorded: {e}"),
+        );
     }
     if args.json {
         match serde_json::to_string_pretty(&outcome.report) {

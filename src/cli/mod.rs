@@ -4,6 +4,7 @@
 //! Owns: clap definitions, output formatting. Must not touch: crypto, parsing of outside formats.
 
 pub mod import;
+pub mod ledger;
 pub mod trust;
 pub mod verify_bundle;
 
@@ -41,6 +42,15 @@ pub enum Command {
     VerifyBundle(verify_bundle::VerifyBundleArgs),
     /// Import tarballs or folders from a stick: prove every artifact against a ClusterImagePolicy.
     Import(import::ImportArgs),
+    /// Search the verification ledger.
+    Query(ledger::QueryArgs),
+    /// Show one ledger record with its evidence and chain position.
+    Show(ledger::ShowArgs),
+    /// Check the ledger's tamper evidence.
+    Audit {
+        #[command(subcommand)]
+        cmd: ledger::AuditCommand,
+    },
     /// Manage the Sigstore trust root (TUF-verified, refreshed from USB).
     Trust {
         /// Print JSON instead of text.
@@ -90,5 +100,8 @@ pub fn main() -> u8 {
         } => trust::run(cmd, &cli.data_dir, json, instance.as_deref()),
         Command::VerifyBundle(args) => verify_bundle::run(args, &cli.data_dir, crate::clock::now()),
         Command::Import(args) => import::run(args, &cli.data_dir, crate::clock::now()),
+        Command::Query(args) => ledger::query(args, &cli.data_dir),
+        Command::Show(args) => ledger::show(args, &cli.data_dir),
+        Command::Audit { cmd } => ledger::audit(cmd, &cli.data_dir),
     }
 }

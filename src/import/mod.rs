@@ -531,3 +531,93 @@ impl Place<'_> {
         Ok(())
     }
 }
+
+/// The ledger records of an import: one per artifact, and one per input that held none (a
+/// hostile or broken archive), each with the trust root and policy it was decided under.
+pub fn ledger_records(report: &ImportReport) -> Vec<crate::store::RecordInput> {
+    use crate::store::record_types::{ArtifactRef, DecidedUnder, LogRef, TarballRef};
+    let mut out = Vec::new();
+    for input in &report.inputs {
+        let tarball = Some(TarballRef {
+            name: input.tarball.name.clone(),
+            sha256: input.tarball.sha256.clone(),
+            size: input.tarball.size,
+        });
+        let base = |under: DecidedUnder| crate::store::RecordInput {
+            kind: "artifact".into(),
+            import_id: Some(report.import_id.clone()),
+            tarball: tarball.clone(),
+            decided_under: under,
+            airlock_version: report.airlock_version.clone(),
+            ..Default::default()
+        };
+        let under = |instance: Option<String>| {
+            let root = report
+                .trust_roots
+                .iter()
+                .find(|t| t.instance == instance)
+                .unwrap_or(&report.trust_root);
+            DecidedUnder {
+                trust_root_digest: root.digest.clone(),
+                trust_root_instance: root.instance.clone(),
+                tuf_root_version: root.tuf_root_version,
+                trust_root_stale: root.stale,
+                policy_digest: Some(report.policy.digest.clone()),
+            }
+        };
+        if input.artifacts.is_empty() {
+            out.push(crate::store::RecordInput {
+                kind: "input".into(),
+                verdict: input.verdict.as_str().into(),
+                reason: input.reason.clone(),
+                message: input.message.clone(),
+                ..base(under(None))
+            });
+        }
+        for a in &input.artifacts {
+            let verified: Vec<&report::EvidenceResult> =
+                a.evidence.iter().filter(|e| e.verified).collect();
+            let first = verified.first();
+            let mut r = base(under(first.and_then(|e| e.instance.clone())));
+            r.artifact = Some(ArtifactRef {
+                name: a.artifact.name.clone(),
+                digest: a.artifact.digest.clone(),
+                media_type: a.artifact.media_type.clone(),
+                kind: a.artifact.kind.into(),
+                reference: a.artifact.reference.clone(),
+                chart: a
+                    .artifact
+                    .chart
+                    .as_ref()
+                    .map(|c| format!("{}:{}", c.name, c.version)),
+            });
+            r.verdict = a.verdict.as_str().into();
+            r.reason = a.reason.clone();
+            r.message = a.message.clone();
+            r.identity = a.identity.clone();
+            r.issuer = a.issuer.clone();
+            r.predicate_types = a.predicate_types.clone();
+            if let Some(e) = first {
+                r.fulcio_extensions = e
+                    .signer
+                    .as_ref()
+                    .map(|s| s.fulcio_extensions.clone())
+                    .unwrap_or_default();
+                r.signed_at = e.signed_at;
+                r.signed_at_source = e.signed_at_source.clone();
+            }
+            r.tlog_entries = verified
+                .iter()
+                .flat_map(|e| e.tlog_entries.iter())
+                .map(|t| LogRef {
+                    log_id: t.log_id.clone(),
+                    log_index: t.log_index,
+                    integrated_time: t.integrated_time,
+                })
+                .collect();
+            r.evidence = serde_json::to_value(&a.evidence).unwrap_or_default();
+            out.push(r);
+        }
+    }
+    out
+}

@@ -99,7 +99,7 @@ impl Env {
         for e in std::fs::read_dir(&self.data).unwrap() {
             let n = e.unwrap().file_name().to_string_lossy().into_owned();
             assert!(
-                ["staging", "accepted", "quarantine", "trust"].contains(&n.as_str()),
+                ["staging", "accepted", "quarantine", "trust", "ledger"].contains(&n.as_str()),
                 "unexpected {n} in the data dir"
             );
         }

@@ -1,0 +1,238 @@
+//! `airlock query`, `airlock show ID`, `airlock audit verify`: thin glue from the command line to
+//! `crate::store`, and their table and JSON output.
+//!
+//! Owns: the flags and output of the ledger commands. Must not touch: sled (that is `store`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{say_lines, warn, EXIT_OK, EXIT_REJECTED, EXIT_USAGE};
+use crate::store::{Filter, Ledger, Record};
+use crate::time::parse_rfc3339;
+
+/// Arguments of `query`.
+#[derive(Debug, clap::Args)]
+pub struct QueryArgs {
+    /// Artifact digest (`sha256:<hex>`).
+    #[arg(long)]
+    pub digest: Option<String>,
+    /// Signer identity (certificate SAN or key id), exact.
+    #[arg(long)]
+    pub identity: Option<String>,
+    /// OIDC issuer, exact.
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// Recorded at or after this RFC 3339 instant.
+    #[arg(long, value_name = "RFC3339")]
+    pub since: Option<String>,
+    /// Recorded at or before this RFC 3339 instant.
+    #[arg(long, value_name = "RFC3339")]
+    pub until: Option<String>,
+    /// accepted | rejected.
+    #[arg(long)]
+    pub verdict: Option<String>,
+    /// Import id.
+    #[arg(long = "import", value_name = "ID")]
+    pub import_id: Option<String>,
+    /// At most this many records (newest first).
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    /// Print a JSON array of records.
+    #[arg(long)]
+    pub json: bool,
+    /// The ledger's HMAC key, when kept outside the data dir.
+    #[arg(long, value_name = "FILE")]
+    pub hmac_key_file: Option<PathBuf>,
+}
+
+/// Arguments of `show`.
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The record id.
+    pub id: u64,
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, value_name = "FILE")]
+    pub hmac_key_file: Option<PathBuf>,
+}
+
+/// The `audit` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCommand {
+    /// Walk the ledger's chain and name the first broken link.
+    Verify {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_name = "FILE")]
+        hmac_key_file: Option<PathBuf>,
+    },
+}
+
+fn open(data_dir: &Path, key: Option<&Path>) -> Result<Ledger, u8> {
+    Ledger::open(data_dir, key).map_err(|e| {
+        warn(&format!("airlock: [{}] {e}", e.code()));
+        EXIT_USAGE
+    })
+}
+
+fn json_out(v: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => {
+            let _ = writeln!(std::io::stdout().lock(), "{s}");
+        }
+        Err(e) => warn(&format!("airlock: cannot encode JSON: {e}")),
+    }
+}
+
+fn line(r: &Record) -> String {
+    let b = &r.body;
+    let (name, digest) = b
+        .artifact
+        .as_ref()
+        .map(|a| (a.name.clone(), a.digest.clone()))
+        .unwrap_or_else(|| {
+            (
+                b.tarball
+                    .as_ref()
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default(),
+                String::new(),
+            )
+        });
+    let short = digest.get(..19).unwrap_or(&digest).to_string();
+    let why = match (&b.reason, b.verdict.as_str()) {
+        (Some(c), "rejected") => format!("[{c}]"),
+        _ => b.identity.clone().unwrap_or_default(),
+    };
+    format!(
+        "{:>6}  {}  {:<8}  {:<19}  {}  {}",
+        r.id,
+        r.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        b.verdict,
+        short,
+        crate::text::escape_capped(&name, 50),
+        why
+    )
+}
+
+/// Runs `query`.
+pub fn query(a: QueryArgs, data_dir: &Path) -> u8 {
+    let parse = |s: &Option<String>, flag: &str| -> Result<Option<crate::time::Timestamp>, u8> {
+        s.as_deref().map(parse_rfc3339).transpose().map_err(|e| {
+            warn(&format!("airlock query: [usage] {flag}: {e}"));
+            EXIT_USAGE
+        })
+    };
+    let (since, until) = match (parse(&a.since, "--since"), parse(&a.until, "--until")) {
+        (Ok(s), Ok(u)) => (s, u),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    let l = match open(data_dir, a.hmac_key_file.as_deref()) {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    let f = Filter {
+        digest: a.digest,
+        identity: a.identity,
+        issuer: a.issuer,
+        since,
+        until,
+        verdict: a.verdict,
+        import_id: a.import_id,
+        limit: Some(a.limit),
+    };
+    match l.query(&f) {
+        Ok(rs) => {
+            if a.json {
+                json_out(&rs);
+            } else {
+                let mut s = format!(
+                    "{:>6}  {:<20}  {:<8}  {:<19}  ARTIFACT  SIGNER / REASON\n",
+                    "ID", "RECORDED", "VERDICT", "DIGEST"
+                );
+                for r in &rs {
+                    s.push_str(&line(r));
+                    s.push('\n');
+                }
+                s.push_str(&format!("{} record(s)\n", rs.len()));
+                say_lines(&s);
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            warn(&format!("airlock query: [{}] {e}", e.code()));
+            EXIT_USAGE
+        }
+    }
+}
+
+/// Runs `show ID`.
+pub fn show(a: ShowArgs, data_dir: &Path) -> u8 {
+    let l = match open(data_dir, a.hmac_key_file.as_deref()) {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    match l.get(a.id) {
+        Ok(Some(r)) => {
+            if a.json {
+                json_out(&r);
+            } else {
+                let pretty = serde_json::to_string_pretty(&r).unwrap_or_default();
+                say_lines(&format!(
+                    "record {} (chain: previous {}, this {})\n{pretty}",
+                    r.id, r.prev_hash, r.hash
+                ));
+            }
+            EXIT_OK
+        }
+        Ok(None) => {
+            warn(&format!(
+                "airlock show: [not-found] no record {} in the ledger",
+                a.id
+            ));
+            EXIT_REJECTED
+        }
+        Err(e) => {
+            warn(&format!("airlock show: [{}] {e}", e.code()));
+            EXIT_USAGE
+        }
+    }
+}
+
+/// Runs `audit verify`: exit 0 intact, 1 broken.
+pub fn audit(cmd: AuditCommand, data_dir: &Path) -> u8 {
+    let AuditCommand::Verify {
+        json,
+        hmac_key_file,
+    } = cmd;
+    let l = match open(data_dir, hmac_key_file.as_deref()) {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    match l.audit() {
+        Ok(a) => {
+            if json {
+                json_out(&a);
+            } else if let Some(b) = &a.first_broken {
+                warn(&format!(
+                    "airlock audit verify: BROKEN at record {}: {} ({} records verified before it)",
+                    b.id, b.why, a.records
+                ));
+            } else {
+                say_lines(&format!(
+                    "ledger intact: {} record(s), chain head {}",
+                    a.records, a.head
+                ));
+            }
+            if a.intact {
+                EXIT_OK
+            } else {
+                EXIT_REJECTED
+            }
+        }
+        Err(e) => {
+            warn(&format!("airlock audit verify: [{}] {e}", e.code()));
+            EXIT_USAGE
+        }
+    }
+}

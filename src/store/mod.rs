@@ -1,0 +1,439 @@
+//! The verification ledger: every outcome recorded in an embedded sled database, hash-chained and
+//! HMAC'd, with secondary indexes for queries.
+//!
+//! Owns: sled (the only module that touches it), the database's schema version, the record
+//! chain, the per-deployment HMAC key of the ledger, the indexes. Must not touch: verification,
+//! policy, the terminal. sled 0.34 is beta and its format changes between versions, so it stays
+//! behind this small API: `open`, `append`, `get`, `query`, `audit`.
+//!
+//! Layout (one database in `<data-dir>/ledger/db`): `records` (id, 8 bytes big-endian → record
+//! JSON), `meta` (schema version, the chain head, the last id), and the indexes `by_digest`,
+//! `by_identity`, `by_issuer`, `by_verdict`, `by_import`, `by_time` (value bytes, NUL, id → empty),
+//! all written in one transaction per import and flushed before the import reports done.
+
+mod record;
+
+pub use record::{Filter, Record, RecordInput};
+
+/// The parts of a record, for callers that build one.
+pub mod record_types {
+    pub use super::record::{ArtifactRef, DecidedUnder, LogRef, TarballRef};
+}
+
+use std::path::{Path, PathBuf};
+
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::Transactional;
+
+use crate::verify::crypto;
+
+/// The schema this binary writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const INDEXES: [&str; 6] = [
+    "by_digest",
+    "by_identity",
+    "by_issuer",
+    "by_verdict",
+    "by_import",
+    "by_time",
+];
+
+/// Why the ledger cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the ledger database at {path} cannot be opened: {why}")]
+    Open { path: PathBuf, why: String },
+    #[error("the ledger at {path} was written by schema version {found}; this airlock reads version {SCHEMA_VERSION} (run a newer airlock, or `airlock db migrate` from the newer version)")]
+    NewerSchema { path: PathBuf, found: u32 },
+    #[error("the ledger database failed: {0}")]
+    Db(String),
+    #[error("the ledger's HMAC key {path}: {why}")]
+    Key { path: PathBuf, why: String },
+    #[error("a ledger record is unreadable: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Open { .. } => "ledger-unavailable",
+            Self::NewerSchema { .. } => "ledger-schema-newer",
+            Self::Db(_) => "ledger-failed",
+            Self::Key { .. } => "ledger-key-unusable",
+            Self::Corrupt(_) => "ledger-corrupt",
+        }
+    }
+}
+
+fn db_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Db(e.to_string())
+}
+
+/// The open ledger.
+pub struct Ledger {
+    db: sled::Db,
+    records: sled::Tree,
+    meta: sled::Tree,
+    indexes: Vec<sled::Tree>,
+    key: Vec<u8>,
+    path: PathBuf,
+}
+
+/// Where the first broken link of the chain is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Broken {
+    pub id: u64,
+    pub why: String,
+}
+
+/// What `airlock audit verify` found.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Audit {
+    pub records: u64,
+    pub head: String,
+    pub intact: bool,
+    pub first_broken: Option<Broken>,
+}
+
+/// Reads the ledger's HMAC key, creating it (32 random bytes, owner-only) on first use.
+fn ledger_key(path: &Path) -> Result<Vec<u8>, StoreError> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let err = |why: String| StoreError::Key {
+        path: path.to_path_buf(),
+        why,
+    };
+    match crate::input::read_capped(path, 4096, "ledger key") {
+        Ok(k) => {
+            let mode = std::fs::metadata(path)
+                .map_err(|e| err(e.to_string()))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                return Err(err(format!(
+                    "readable by others (mode {:o}); chmod 600 it",
+                    mode & 0o777
+                )));
+            }
+            if k.len() < 32 {
+                return Err(err("shorter than 32 bytes".into()));
+            }
+            Ok(k)
+        }
+        Err(crate::input::InputError::Open { why, .. })
+            if why.kind() == std::io::ErrorKind::NotFound =>
+        {
+            let mut k = vec![0u8; 32];
+            aws_lc_rs::rand::fill(&mut k).map_err(|_| err("no randomness".into()))?;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| err(e.to_string()))?;
+            f.write_all(&k)
+                .and_then(|()| f.sync_all())
+                .map_err(|e| err(e.to_string()))?;
+            Ok(k)
+        }
+        Err(e) => Err(err(e.to_string())),
+    }
+}
+
+fn id_key(id: u64) -> [u8; 8] {
+    id.to_be_bytes()
+}
+
+fn index_key(value: &str, id: u64) -> Vec<u8> {
+    let mut k = value.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(&id_key(id));
+    k
+}
+
+impl Ledger {
+    /// Opens (creating on first use) the ledger of `data_dir`. `key_file` overrides where the
+    /// HMAC key lives (`--hmac-key-file`, for keys kept off the data dir).
+    pub fn open(data_dir: &Path, key_file: Option<&Path>) -> Result<Ledger, StoreError> {
+        let dir = data_dir.join("ledger");
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)
+                .map_err(|e| StoreError::Open {
+                    path: dir.clone(),
+                    why: e.to_string(),
+                })?;
+        }
+        let path = dir.join("db");
+        let db = sled::Config::new()
+            .path(&path)
+            // Bounded cache: an import's peak memory must not grow with the ledger.
+            .cache_capacity(crate::limits::LEDGER_CACHE_BYTES)
+            .open()
+            .map_err(|e| StoreError::Open {
+                path: path.clone(),
+                why: e.to_string(),
+            })?;
+        let meta = db.open_tree("meta").map_err(db_err)?;
+        match meta.get("schema").map_err(db_err)? {
+            Some(v) => {
+                let found = u32::from_be_bytes(
+                    v.as_ref()
+                        .try_into()
+                        .map_err(|_| StoreError::Corrupt("schema version".into()))?,
+                );
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::NewerSchema { path, found });
+                }
+            }
+            None => {
+                meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())
+                    .map_err(db_err)?;
+            }
+        }
+        let records = db.open_tree("records").map_err(db_err)?;
+        let mut indexes = Vec::new();
+        for name in INDEXES {
+            indexes.push(db.open_tree(name).map_err(db_err)?);
+        }
+        let key_path = key_file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| dir.join("hmac.key"));
+        let key = ledger_key(&key_path)?;
+        Ok(Ledger {
+            db,
+            records,
+            meta,
+            indexes,
+            key,
+            path,
+        })
+    }
+
+    /// Appends `inputs` as consecutive records in one transaction (all or nothing), chained to
+    /// the head, then flushes to disk. Returns their ids.
+    pub fn append(
+        &self,
+        inputs: &[RecordInput],
+        recorded_at: crate::time::Timestamp,
+    ) -> Result<Vec<u64>, StoreError> {
+        let mut trees: Vec<&sled::Tree> = vec![&self.records, &self.meta];
+        trees.extend(self.indexes.iter());
+        let r: Result<Vec<u64>, TransactionError<StoreError>> = trees.as_slice().transaction(|t| {
+            let (records, meta) = (&t[0], &t[1]);
+            let last = meta
+                .get("last_id")?
+                .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes))
+                .unwrap_or(0);
+            let mut prev = meta
+                .get("head")?
+                .map(|v| String::from_utf8_lossy(&v).into_owned())
+                .unwrap_or_default();
+            let mut ids = Vec::new();
+            for (n, input) in inputs.iter().enumerate() {
+                let id = last + 1 + n as u64;
+                let rec = Record::seal(id, input, recorded_at, &prev, &self.key)
+                    .map_err(ConflictableTransactionError::Abort)?;
+                let bytes = serde_json::to_vec(&rec).map_err(|e| {
+                    ConflictableTransactionError::Abort(StoreError::Corrupt(e.to_string()))
+                })?;
+                records.insert(&id_key(id), bytes)?;
+                for (i, value) in rec.index_values().iter().enumerate() {
+                    if let (Some(v), Some(tree)) = (value, t.get(2 + i)) {
+                        tree.insert(index_key(v, id), &[][..])?;
+                    }
+                }
+                prev = rec.hash.clone();
+                ids.push(id);
+            }
+            meta.insert("last_id", &id_key(last + inputs.len() as u64))?;
+            meta.insert("head", prev.as_bytes())?;
+            Ok(ids)
+        });
+        let ids = r.map_err(|e| match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => db_err(e),
+        })?;
+        // Durable before the import reports done.
+        self.db.flush().map_err(db_err)?;
+        Ok(ids)
+    }
+
+    /// The record `id`.
+    pub fn get(&self, id: u64) -> Result<Option<Record>, StoreError> {
+        match self.records.get(id_key(id)).map_err(db_err)? {
+            Some(v) => serde_json::from_slice(&v)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("record {id}: {e}"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Records matching `f`, newest first, at most `f.limit`.
+    pub fn query(&self, f: &Filter) -> Result<Vec<Record>, StoreError> {
+        // The most selective index given, else every record from the newest.
+        let indexed = [
+            (0, f.digest.as_deref()),
+            (1, f.identity.as_deref()),
+            (2, f.issuer.as_deref()),
+            (4, f.import_id.as_deref()),
+            (3, f.verdict.as_deref()),
+        ];
+        let mut out = Vec::new();
+        let limit = f.limit.unwrap_or(usize::MAX);
+        if let Some((i, Some(v))) = indexed.iter().find(|(_, v)| v.is_some()) {
+            let mut prefix = v.as_bytes().to_vec();
+            prefix.push(0);
+            let tree = self.indexes.get(*i).ok_or_else(|| db_err("index"))?;
+            for k in tree.scan_prefix(&prefix).rev() {
+                let (k, _) = k.map_err(db_err)?;
+                let id_bytes = k.get(prefix.len()..).unwrap_or_default();
+                let id = u64::from_be_bytes(
+                    id_bytes
+                        .try_into()
+                        .map_err(|_| StoreError::Corrupt("index key".into()))?,
+                );
+                if let Some(r) = self.get(id)? {
+                    if f.matches(&r) {
+                        out.push(r);
+                        if out.len() >= limit {
+                            break;
+                        }
+                    }
+                }
+            }
+            return Ok(out);
+        }
+        for kv in self.records.iter().rev() {
+            let (_, v) = kv.map_err(db_err)?;
+            let r: Record =
+                serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if f.matches(&r) {
+                out.push(r);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Walks the chain from the first record: every id present in order, every `prevHash` the
+    /// hash of the record before, every hash recomputed, every HMAC verified. Names the first
+    /// broken link (an edited, deleted, inserted or reordered record).
+    pub fn audit(&self) -> Result<Audit, StoreError> {
+        let mut prev = String::new();
+        let mut expected_id = 1u64;
+        let mut count = 0u64;
+        for kv in self.records.iter() {
+            let (k, v) = kv.map_err(db_err)?;
+            let id = u64::from_be_bytes(
+                k.as_ref()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("record key".into()))?,
+            );
+            let broken = |why: String| Audit {
+                records: count,
+                head: prev.clone(),
+                intact: false,
+                first_broken: Some(Broken { id, why }),
+            };
+            if id != expected_id {
+                return Ok(Audit {
+                    first_broken: Some(Broken {
+                        id: expected_id,
+                        why: format!(
+                            "record {expected_id} is missing (the next one is {id}): deleted"
+                        ),
+                    }),
+                    ..broken(String::new())
+                });
+            }
+            let rec: Record = match serde_json::from_slice(&v) {
+                Ok(r) => r,
+                Err(e) => return Ok(broken(format!("record {id} is not readable: {e}"))),
+            };
+            if rec.id != id {
+                return Ok(broken(format!(
+                    "record {id} says it is record {}: moved",
+                    rec.id
+                )));
+            }
+            if rec.prev_hash != prev {
+                return Ok(broken(format!(
+                    "record {id} does not follow record {}: inserted or reordered",
+                    id.saturating_sub(1)
+                )));
+            }
+            if let Err(why) = rec.check(&self.key) {
+                return Ok(broken(format!("record {id}: {why}")));
+            }
+            prev = rec.hash.clone();
+            expected_id += 1;
+            count += 1;
+        }
+        let head = self
+            .meta
+            .get("head")
+            .map_err(db_err)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+            .unwrap_or_default();
+        if head != prev {
+            return Ok(Audit {
+                records: count,
+                head: prev,
+                intact: false,
+                first_broken: Some(Broken {
+                    id: expected_id,
+                    why: "the recorded chain head is not the last record's hash: records were removed from the end".into(),
+                }),
+            });
+        }
+        Ok(Audit {
+            records: count,
+            head,
+            intact: true,
+            first_broken: None,
+        })
+    }
+
+    /// The database's path, for messages.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Test hook: overwrites record `id`'s bytes as an attacker with disk access would.
+    #[doc(hidden)]
+    pub fn tamper_raw(&self, id: u64, bytes: Option<Vec<u8>>) -> Result<(), StoreError> {
+        match bytes {
+            Some(b) => self.records.insert(id_key(id), b).map_err(db_err)?,
+            None => self.records.remove(id_key(id)).map_err(db_err)?,
+        };
+        self.db.flush().map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Test hook: the raw bytes of record `id`.
+    #[doc(hidden)]
+    pub fn raw(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .records
+            .get(id_key(id))
+            .map_err(db_err)?
+            .map(|v| v.to_vec()))
+    }
+}
+
+/// SHA-256 hex, for the chain.
+pub(crate) fn sha256_hex(b: &[u8]) -> String {
+    hex::encode(crypto::sha256(b))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,184 @@
+//! One ledger record: the facts of one verification outcome (or trust event), sealed into the
+//! chain with the previous record's hash and an HMAC under the deployment key.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{sha256_hex, StoreError};
+use crate::time::Timestamp;
+use crate::verify::crypto;
+
+/// The input the record is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TarballRef {
+    pub name: String,
+    pub sha256: Option<String>,
+    pub size: u64,
+}
+
+/// The artifact the record is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactRef {
+    pub name: String,
+    pub digest: String,
+    pub media_type: String,
+    pub kind: String,
+    pub reference: Option<String>,
+    pub chart: Option<String>,
+}
+
+/// A transparency-log entry the decision relied on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogRef {
+    pub log_id: String,
+    pub log_index: u64,
+    pub integrated_time: Option<Timestamp>,
+}
+
+/// The trust root and policy a decision was made under.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecidedUnder {
+    pub trust_root_digest: String,
+    pub trust_root_instance: Option<String>,
+    pub tuf_root_version: Option<u64>,
+    pub trust_root_stale: bool,
+    pub policy_digest: Option<String>,
+}
+
+/// What a caller records; the ledger adds id, time and the seal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordInput {
+    /// `artifact` (an import's verdict), `verify-bundle`, or `trust-event`.
+    pub kind: String,
+    pub import_id: Option<String>,
+    pub tarball: Option<TarballRef>,
+    pub artifact: Option<ArtifactRef>,
+    /// `accepted` | `rejected`.
+    pub verdict: String,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub identity: Option<String>,
+    pub issuer: Option<String>,
+    pub fulcio_extensions: BTreeMap<String, String>,
+    pub predicate_types: Vec<String>,
+    pub signed_at: Option<Timestamp>,
+    pub signed_at_source: Option<String>,
+    pub tlog_entries: Vec<LogRef>,
+    pub decided_under: DecidedUnder,
+    pub airlock_version: String,
+    /// The decision's evidence results as reported (JSON), kept so it can be read back.
+    pub evidence: serde_json::Value,
+}
+
+/// A sealed ledger record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    pub id: u64,
+    pub recorded_at: Timestamp,
+    #[serde(flatten)]
+    pub body: RecordInput,
+    /// Hash of the record before it (empty for the first).
+    pub prev_hash: String,
+    /// SHA-256 of `prevHash` and the canonical body.
+    pub hash: String,
+    /// HMAC-SHA256 of `hash` under the deployment key.
+    pub hmac: String,
+}
+
+/// The bytes a record's hash covers: the record with `hash` and `hmac` empty.
+fn canonical(r: &Record) -> Result<Vec<u8>, StoreError> {
+    let mut c = r.clone();
+    c.hash = String::new();
+    c.hmac = String::new();
+    serde_json::to_vec(&c).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl Record {
+    pub(super) fn seal(
+        id: u64,
+        input: &RecordInput,
+        recorded_at: Timestamp,
+        prev: &str,
+        key: &[u8],
+    ) -> Result<Record, StoreError> {
+        let mut r = Record {
+            id,
+            recorded_at,
+            body: input.clone(),
+            prev_hash: prev.to_string(),
+            hash: String::new(),
+            hmac: String::new(),
+        };
+        r.hash = sha256_hex(&canonical(&r)?);
+        r.hmac = hex::encode(crypto::hmac_sha256(key, r.hash.as_bytes()));
+        Ok(r)
+    }
+
+    /// Recomputes the hash and verifies the HMAC (in constant time).
+    pub(super) fn check(&self, key: &[u8]) -> Result<(), String> {
+        let want = canonical(self)
+            .map(|c| sha256_hex(&c))
+            .map_err(|e| e.to_string())?;
+        if want != self.hash {
+            return Err("its content does not match its hash: edited".into());
+        }
+        let tag = hex::decode(&self.hmac).map_err(|_| "its HMAC is not hex".to_string())?;
+        if !crypto::hmac_sha256_verify(key, self.hash.as_bytes(), &tag) {
+            return Err("its HMAC does not verify under the deployment key: rewritten".into());
+        }
+        Ok(())
+    }
+
+    /// The values indexed, in the order of `INDEXES`.
+    pub(super) fn index_values(&self) -> [Option<String>; 6] {
+        let b = &self.body;
+        [
+            b.artifact
+                .as_ref()
+                .map(|a| a.digest.clone())
+                .filter(|d| !d.is_empty()),
+            b.identity.clone(),
+            b.issuer.clone(),
+            Some(b.verdict.clone()),
+            b.import_id.clone(),
+            Some(format!("{:020}", self.recorded_at.as_second().max(0))),
+        ]
+    }
+}
+
+/// A query of the ledger.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub digest: Option<String>,
+    pub identity: Option<String>,
+    pub issuer: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    pub verdict: Option<String>,
+    pub import_id: Option<String>,
+    pub limit: Option<usize>,
+}
+
+impl Filter {
+    /// Whether `r` meets every condition given.
+    pub fn matches(&self, r: &Record) -> bool {
+        let b = &r.body;
+        let eq = |want: &Option<String>, have: Option<&str>| {
+            want.as_deref().is_none_or(|w| have == Some(w))
+        };
+        eq(&self.digest, b.artifact.as_ref().map(|a| a.digest.as_str()))
+            && eq(&self.identity, b.identity.as_deref())
+            && eq(&self.issuer, b.issuer.as_deref())
+            && eq(&self.verdict, Some(b.verdict.as_str()))
+            && eq(&self.import_id, b.import_id.as_deref())
+            && self.since.is_none_or(|s| r.recorded_at >= s)
+            && self.until.is_none_or(|u| r.recorded_at <= u)
+    }
+}
