@@ -196,3 +196,6 @@ pub const MAX_TRUST_INSTANCES: usize = 64;
 /// sled's page cache for the ledger (bytes). Bounds the memory the ledger takes whatever its
 /// size; queries by index touch a few pages.
 pub const LEDGER_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// How many times (100 ms apart) opening the ledger waits for another process that holds it.
+pub const LEDGER_LOCK_TRIES: u32 = 50;

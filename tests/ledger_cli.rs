@@ -89,3 +89,67 @@ fn an_import_is_recorded_and_found_by_each_filter() {
     assert_eq!(a["intact"], true);
     assert_eq!(a["records"], 2);
 }
+
+#[test]
+fn a_ledger_held_by_another_process_is_waited_for_then_named() {
+    let e = env(&all_policy());
+    // This test process holds the ledger (sled admits one process at a time).
+    let _held = airlock::store::Ledger::open(&e.data, None).unwrap();
+    let (code, _, err) = run(&e, &["query"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("[ledger-unavailable]") && err.contains("another airlock process holds it"),
+        "{err}"
+    );
+}
+
+#[test]
+fn trust_events_are_records_too() {
+    let e = env(&all_policy());
+    let root = e.root.to_str().unwrap().to_string();
+    let (code, _, err) = run(
+        &e,
+        &[
+            "trust",
+            "import",
+            "--instance",
+            "fake",
+            "--trusted-root",
+            &root,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let rs = records(&e, &[]);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0]["kind"], "trust-event");
+    assert_eq!(rs[0]["verdict"], "accepted");
+    assert_eq!(rs[0]["decidedUnder"]["trustRootInstance"], "fake");
+    // A refused update (exit 1) is recorded as rejected with its reason; unusable input
+    // (exit 2) is not a trust event.
+    let stick = e.dir.path().join("not-tuf");
+    std::fs::create_dir_all(&stick).unwrap();
+    std::fs::write(stick.join("timestamp.json"), b"{}").unwrap();
+    let (code, _, _) = run(
+        &e,
+        &[
+            "trust",
+            "update",
+            "--instance",
+            "fake",
+            "--from",
+            stick.to_str().unwrap(),
+        ],
+    );
+    let rs = records(&e, &[]);
+    match code {
+        1 => {
+            assert_eq!(rs.len(), 2);
+            assert_eq!(rs[0]["verdict"], "rejected");
+            assert!(rs[0]["reason"].is_string());
+        }
+        2 => assert_eq!(rs.len(), 1),
+        other => panic!("exit {other}"),
+    }
+    let audit = run(&e, &["audit", "verify"]);
+    assert_eq!(audit.0, 0, "{}", audit.2);
+}

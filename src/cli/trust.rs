@@ -351,6 +351,56 @@ fn finish<T: serde::Serialize>(
     }
 }
 
+/// Records a trust event (an accepted or a refused init, update or import) in the ledger. The
+/// trust store's own history is the authority; a ledger that cannot be opened is said, not fatal.
+fn record_event(
+    data_dir: &Path,
+    instance: &str,
+    action: &str,
+    r: &Result<Outcome, TrustError>,
+    now: Timestamp,
+) {
+    use crate::store::record_types::DecidedUnder;
+    let input = match r {
+        Ok(o) => crate::store::RecordInput {
+            kind: "trust-event".into(),
+            verdict: "accepted".into(),
+            reason: Some(if o.changed {
+                action.to_string()
+            } else {
+                format!("{action}-unchanged")
+            }),
+            message: Some(format!("{} offered {}", o.offered, o.info.digest)),
+            decided_under: DecidedUnder {
+                trust_root_digest: format!("sha256:{}", o.info.digest),
+                trust_root_instance: Some(instance.to_string()),
+                tuf_root_version: o.info.tuf_root_version,
+                trust_root_stale: o.info.stale,
+                policy_digest: None,
+            },
+            airlock_version: env!("CARGO_PKG_VERSION").into(),
+            ..Default::default()
+        },
+        Err(e) if e.is_refusal() => crate::store::RecordInput {
+            kind: "trust-event".into(),
+            verdict: "rejected".into(),
+            reason: Some(e.code().into()),
+            message: Some(format!("{action}: {e}")),
+            decided_under: DecidedUnder {
+                trust_root_instance: Some(instance.to_string()),
+                ..Default::default()
+            },
+            airlock_version: env!("CARGO_PKG_VERSION").into(),
+            ..Default::default()
+        },
+        Err(_) => return,
+    };
+    let recorded = crate::store::Ledger::open(data_dir, None).and_then(|l| l.append(&[input], now));
+    if let Err(e) = recorded {
+        err_line(&format!("airlock trust {action}: warning: the trust event is in the trust history but not in the ledger: [{}] {e}", e.code()));
+    }
+}
+
 /// Runs a `trust` subcommand; returns the process exit code (0 ok, 1 refused, 2 unusable input).
 pub fn run(cmd: TrustCommand, data_dir: &Path, json: bool, instance: Option<&str>) -> u8 {
     let now = crate::clock::now();
@@ -414,6 +464,7 @@ pub fn run(cmd: TrustCommand, data_dir: &Path, json: bool, instance: Option<&str
                 force,
             };
             let r = trust::init_in(data_dir, named, &req, now);
+            record_event(data_dir, named, "init", &r, now);
             finish("init", r, print_outcome, json, (data_dir, named), now)
         }
         TrustCommand::Update { from, at } => {
@@ -422,10 +473,12 @@ pub fn run(cmd: TrustCommand, data_dir: &Path, json: bool, instance: Option<&str
                 Err(why) => return usage("update", &format!("--at: {why}"), json),
             };
             let r = trust::update_from_in(data_dir, named, &from, now, at);
+            record_event(data_dir, named, "update", &r, now);
             finish("update", r, print_outcome, json, (data_dir, named), now)
         }
         TrustCommand::Import { trusted_root } => {
             let r = trust::import_in(data_dir, named, &trusted_root, now);
+            record_event(data_dir, named, "import", &r, now);
             finish("import", r, print_outcome, json, (data_dir, named), now)
         }
     }

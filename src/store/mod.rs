@@ -143,6 +143,12 @@ fn ledger_key(path: &Path) -> Result<Vec<u8>, StoreError> {
     }
 }
 
+/// Whether sled refused to open because another process holds the database's file lock (sled
+/// 0.34 says so only in its message: "could not acquire lock on ...").
+fn is_locked(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
+}
+
 fn id_key(id: u64) -> [u8; 8] {
     id.to_be_bytes()
 }
@@ -171,15 +177,33 @@ impl Ledger {
                 })?;
         }
         let path = dir.join("db");
-        let db = sled::Config::new()
-            .path(&path)
-            // Bounded cache: an import's peak memory must not grow with the ledger.
-            .cache_capacity(crate::limits::LEDGER_CACHE_BYTES)
-            .open()
-            .map_err(|e| StoreError::Open {
-                path: path.clone(),
-                why: e.to_string(),
-            })?;
+        // sled admits one process at a time: another airlock holding the ledger for a moment (a
+        // trust event, an import finishing) is waited for, up to a bound.
+        let mut tries = 0u32;
+        let db = loop {
+            let r = sled::Config::new()
+                .path(&path)
+                // Bounded cache: an import's peak memory must not grow with the ledger.
+                .cache_capacity(crate::limits::LEDGER_CACHE_BYTES)
+                .open();
+            match r {
+                Ok(db) => break db,
+                Err(e) if is_locked(&e) && tries < crate::limits::LEDGER_LOCK_TRIES => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => {
+                    return Err(StoreError::Open {
+                        path: path.clone(),
+                        why: if is_locked(&e) {
+                            "another airlock process holds it (the daemon?)".to_string()
+                        } else {
+                            e.to_string()
+                        },
+                    })
+                }
+            }
+        };
         let meta = db.open_tree("meta").map_err(db_err)?;
         match meta.get("schema").map_err(db_err)? {
             Some(v) => {
