@@ -199,3 +199,6 @@ pub const LEDGER_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// How many times (100 ms apart) opening the ledger waits for another process that holds it.
 pub const LEDGER_LOCK_TRIES: u32 = 50;
+
+/// Largest export file `audit verify-export` reads (bytes).
+pub const MAX_EXPORT_BYTES: u64 = 4 * 1024 * 1024 * 1024;

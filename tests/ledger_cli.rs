@@ -153,3 +153,113 @@ fn trust_events_are_records_too() {
     let audit = run(&e, &["audit", "verify"]);
     assert_eq!(audit.0, 0, "{}", audit.2);
 }
+
+/// The export's DSSE signatures verify with OpenSSL given only the PEM key (a second
+/// implementation, not airlock's own code); `verify-export` catches an edited line and proves a
+/// later export extends an earlier one.
+#[test]
+fn vsa_export_verifies_with_openssl_and_tampering_is_caught() {
+    let e = env(&all_policy());
+    let (l, _) = saved_legacy_image("ghcr.io/acme/app:v1");
+    let t = e.file("good.tar", &oci::tar(&l.files("")));
+    assert_eq!(e.import(&[&t]).code, 0);
+    let (code, vsa, err) = run(&e, &["export", "--format", "vsa"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, pem, _) = run(&e, &["export", "--public-key"]);
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}");
+    let dir = e.dir.path();
+    std::fs::write(dir.join("pub.pem"), &pem).unwrap();
+    let lines: Vec<&str> = vsa.lines().collect();
+    assert_eq!(lines.len(), 2, "one VSA and the checkpoint");
+    for (i, line) in lines.iter().enumerate() {
+        let env: Value = serde_json::from_str(line).unwrap();
+        let payload = fs::unb64(env["payload"].as_str().unwrap());
+        let pae = fs::pae(env["payloadType"].as_str().unwrap(), &payload);
+        std::fs::write(dir.join(format!("pae{i}")), &pae).unwrap();
+        std::fs::write(
+            dir.join(format!("sig{i}")),
+            fs::unb64(env["signatures"][0]["sig"].as_str().unwrap()),
+        )
+        .unwrap();
+        let out = std::process::Command::new("openssl")
+            .args(["dgst", "-sha256", "-verify"])
+            .arg(dir.join("pub.pem"))
+            .arg("-signature")
+            .arg(dir.join(format!("sig{i}")))
+            .arg(dir.join(format!("pae{i}")))
+            .output()
+            .expect("openssl is the second implementation this test needs");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Verified OK"),
+            "line {i}: {out:?}"
+        );
+        if i == 0 {
+            let st: Value = serde_json::from_slice(&payload).unwrap();
+            assert_eq!(
+                st["predicateType"],
+                "https://slsa.dev/verification_summary/v1"
+            );
+            assert_eq!(st["predicate"]["verificationResult"], "PASSED");
+            assert!(
+                st["predicate"]["policy"]["digest"]["sha256"]
+                    .as_str()
+                    .unwrap()
+                    .len()
+                    == 64
+            );
+        }
+    }
+    let export = dir.join("export.vsa.jsonl");
+    std::fs::write(&export, &vsa).unwrap();
+    let pub_pem = dir.join("pub.pem");
+    let (code, _, err) = run(
+        &e,
+        &[
+            "audit",
+            "verify-export",
+            export.to_str().unwrap(),
+            "--public-key",
+            pub_pem.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    // A JSON-lines export, edited: caught.
+    let (_, jsonl, _) = run(&e, &["export", "--format", "jsonl"]);
+    let first = dir.join("first.jsonl");
+    std::fs::write(&first, &jsonl).unwrap();
+    let edited = dir.join("edited.jsonl");
+    std::fs::write(&edited, jsonl.replacen("\"accepted\"", "\"rejected\"", 1)).unwrap();
+    let (code, _, err) = run(
+        &e,
+        &[
+            "audit",
+            "verify-export",
+            edited.to_str().unwrap(),
+            "--public-key",
+            pub_pem.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("edited"), "{err}");
+    // Another import later: the new export extends the first one.
+    assert_eq!(e.import(&[&t]).code, 0);
+    let (_, later, _) = run(&e, &["export", "--format", "jsonl"]);
+    let later_p = dir.join("later.jsonl");
+    std::fs::write(&later_p, &later).unwrap();
+    let (code, out, err) = run(
+        &e,
+        &[
+            "audit",
+            "verify-export",
+            later_p.to_str().unwrap(),
+            "--public-key",
+            pub_pem.to_str().unwrap(),
+            "--previous",
+            first.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let c: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(c["extendsPrevious"], true);
+}

@@ -66,6 +66,82 @@ pub enum AuditCommand {
         #[arg(long, value_name = "FILE")]
         hmac_key_file: Option<PathBuf>,
     },
+    /// Check an export (`airlock export`) and its signed checkpoint, anywhere.
+    VerifyExport {
+        /// The export file.
+        file: PathBuf,
+        /// The deployment's public key (PEM, from `airlock export --public-key`); default: this
+        /// data dir's.
+        #[arg(long, value_name = "PEM")]
+        public_key: Option<PathBuf>,
+        /// An earlier export: prove nothing of it was rewritten since.
+        #[arg(long, value_name = "FILE")]
+        previous: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Arguments of `export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// `jsonl` (records) or `vsa` (SLSA Verification Summary Attestations in DSSE envelopes).
+    #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "vsa"])]
+    pub format: String,
+    /// Only records recorded at or after this RFC 3339 instant.
+    #[arg(long, value_name = "RFC3339")]
+    pub since: Option<String>,
+    /// Print the deployment's public key (PEM) instead of an export.
+    #[arg(long)]
+    pub public_key: bool,
+    #[arg(long, value_name = "FILE")]
+    pub hmac_key_file: Option<PathBuf>,
+}
+
+/// Runs `export`.
+pub fn export(a: ExportArgs, data_dir: &Path, now: crate::time::Timestamp) -> u8 {
+    let since = match a.since.as_deref().map(parse_rfc3339).transpose() {
+        Ok(s) => s,
+        Err(e) => {
+            warn(&format!("airlock export: [usage] --since: {e}"));
+            return EXIT_USAGE;
+        }
+    };
+    let l = match open(data_dir, a.hmac_key_file.as_deref()) {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    if a.public_key {
+        return match l.signing_key() {
+            Ok(k) => {
+                let _ = write!(std::io::stdout().lock(), "{}", k.public_pem());
+                EXIT_OK
+            }
+            Err(e) => {
+                warn(&format!("airlock export: [{}] {e}", e.code()));
+                EXIT_USAGE
+            }
+        };
+    }
+    let format = if a.format == "vsa" {
+        crate::store::export::Format::Vsa
+    } else {
+        crate::store::export::Format::Jsonl
+    };
+    match l.export(format, since, now) {
+        Ok(lines) => {
+            let mut o = std::io::BufWriter::new(std::io::stdout().lock());
+            for line in lines {
+                let _ = writeln!(o, "{line}");
+            }
+            let _ = o.flush();
+            EXIT_OK
+        }
+        Err(e) => {
+            warn(&format!("airlock export: [{}] {e}", e.code()));
+            EXIT_USAGE
+        }
+    }
 }
 
 fn open(data_dir: &Path, key: Option<&Path>) -> Result<Ledger, u8> {
@@ -199,12 +275,103 @@ pub fn show(a: ShowArgs, data_dir: &Path) -> u8 {
     }
 }
 
-/// Runs `audit verify`: exit 0 intact, 1 broken.
+fn verify_export(
+    file: &Path,
+    public_key: Option<&Path>,
+    previous: Option<&Path>,
+    json: bool,
+    data_dir: &Path,
+) -> u8 {
+    let read = |p: &Path, what: &'static str| {
+        crate::input::read_capped(p, crate::limits::MAX_EXPORT_BYTES, what)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .map_err(|e| {
+                warn(&format!("airlock audit verify-export: [usage] {e}"));
+                EXIT_USAGE
+            })
+    };
+    let text = match read(file, "export") {
+        Ok(t) => t,
+        Err(c) => return c,
+    };
+    let pem = match public_key {
+        Some(p) => match read(p, "public key") {
+            Ok(t) => t,
+            Err(c) => return c,
+        },
+        None => match open(data_dir, None).and_then(|l| {
+            l.signing_key().map(|k| k.public_pem()).map_err(|e| {
+                warn(&format!("airlock audit verify-export: [{}] {e}", e.code()));
+                EXIT_USAGE
+            })
+        }) {
+            Ok(p) => p,
+            Err(c) => return c,
+        },
+    };
+    let prev = match previous {
+        Some(p) => match read(p, "previous export") {
+            Ok(t) => Some(t),
+            Err(c) => return c,
+        },
+        None => None,
+    };
+    match crate::store::export::verify_export(&text, &pem, prev.as_deref()) {
+        Ok(c) => {
+            if json {
+                json_out(&c);
+            } else {
+                say_lines(&format!(
+                    "export intact: {} line(s), ledger head {} at record {}{}",
+                    c.lines,
+                    c.head,
+                    c.last_id,
+                    if c.extends_previous == Some(true) {
+                        "; extends the previous export"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            EXIT_OK
+        }
+        Err(why) => {
+            if json {
+                json_out(
+                    &serde_json::json!({"intact": false, "reason": "export-invalid", "message": why}),
+                );
+            }
+            warn(&format!(
+                "airlock audit verify-export: BROKEN [export-invalid] {}: {why}",
+                crate::text::ShownPath(file)
+            ));
+            EXIT_REJECTED
+        }
+    }
+}
+
+/// Runs `audit verify` / `audit verify-export`: exit 0 intact, 1 broken.
 pub fn audit(cmd: AuditCommand, data_dir: &Path) -> u8 {
-    let AuditCommand::Verify {
-        json,
-        hmac_key_file,
-    } = cmd;
+    let (json, hmac_key_file) = match cmd {
+        AuditCommand::Verify {
+            json,
+            hmac_key_file,
+        } => (json, hmac_key_file),
+        AuditCommand::VerifyExport {
+            file,
+            public_key,
+            previous,
+            json,
+        } => {
+            return verify_export(
+                &file,
+                public_key.as_deref(),
+                previous.as_deref(),
+                json,
+                data_dir,
+            )
+        }
+    };
     let l = match open(data_dir, hmac_key_file.as_deref()) {
         Ok(l) => l,
         Err(c) => return c,

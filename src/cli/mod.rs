@@ -46,6 +46,8 @@ pub enum Command {
     Query(ledger::QueryArgs),
     /// Show one ledger record with its evidence and chain position.
     Show(ledger::ShowArgs),
+    /// Export the ledger for auditors (JSON lines or signed SLSA VSAs, with a signed checkpoint).
+    Export(ledger::ExportArgs),
     /// Check the ledger's tamper evidence.
     Audit {
         #[command(subcommand)]
@@ -103,5 +105,6 @@ pub fn main() -> u8 {
         Command::Query(args) => ledger::query(args, &cli.data_dir),
         Command::Show(args) => ledger::show(args, &cli.data_dir),
         Command::Audit { cmd } => ledger::audit(cmd, &cli.data_dir),
+        Command::Export(args) => ledger::export(args, &cli.data_dir, crate::clock::now()),
     }
 }

@@ -11,6 +11,7 @@
 //! `by_identity`, `by_issuer`, `by_verdict`, `by_import`, `by_time` (value bytes, NUL, id → empty),
 //! all written in one transaction per import and flushed before the import reports done.
 
+pub mod export;
 mod record;
 
 pub use record::{Filter, Record, RecordInput};
@@ -430,6 +431,67 @@ impl Ledger {
     /// The database's path, for messages.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The last record's id and hash (the chain head).
+    pub fn head(&self) -> Result<(u64, String), StoreError> {
+        let last = self
+            .meta
+            .get("last_id")
+            .map_err(db_err)?
+            .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes))
+            .unwrap_or(0);
+        let head = self
+            .meta
+            .get("head")
+            .map_err(db_err)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+            .unwrap_or_default();
+        Ok((last, head))
+    }
+
+    /// The deployment signing key (ECDSA P-256, PKCS#8, owner-only), created at first use.
+    pub fn signing_key(&self) -> Result<crypto::SigningKey, StoreError> {
+        use std::io::Write;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let path = dir.join("signing.key");
+        let err = |why: String| StoreError::Key {
+            path: path.clone(),
+            why,
+        };
+        let der = match crate::input::read_capped(&path, 4096, "signing key") {
+            Ok(d) => {
+                let mode = std::fs::metadata(&path)
+                    .map_err(|e| err(e.to_string()))?
+                    .permissions()
+                    .mode();
+                if mode & 0o077 != 0 {
+                    return Err(err(format!(
+                        "readable by others (mode {:o}); chmod 600 it",
+                        mode & 0o777
+                    )));
+                }
+                d
+            }
+            Err(crate::input::InputError::Open { why, .. })
+                if why.kind() == std::io::ErrorKind::NotFound =>
+            {
+                let d = crypto::SigningKey::generate_pkcs8().map_err(|e| err(e.to_string()))?;
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&path)
+                    .map_err(|e| err(e.to_string()))?;
+                f.write_all(&d)
+                    .and_then(|()| f.sync_all())
+                    .map_err(|e| err(e.to_string()))?;
+                d
+            }
+            Err(e) => return Err(err(e.to_string())),
+        };
+        crypto::SigningKey::from_pkcs8(&der).map_err(|e| err(e.to_string()))
     }
 
     /// Test hook: overwrites record `id`'s bytes as an attacker with disk access would.

@@ -100,6 +100,11 @@ fn canonical(r: &Record) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(&c).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// The hash a record must carry: SHA-256 of its canonical bytes.
+pub(super) fn canonical_hash(r: &Record) -> Result<String, StoreError> {
+    canonical(r).map(|c| sha256_hex(&c))
+}
+
 impl Record {
     pub(super) fn seal(
         id: u64,

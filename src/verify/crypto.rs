@@ -262,6 +262,67 @@ impl Hasher {
     }
 }
 
+/// The appliance's own ECDSA P-256 signing key (the ledger's deployment key): it signs chain
+/// checkpoints and exported verification summaries. Verification of outside signatures never
+/// uses it.
+pub struct SigningKey(aws_lc_rs::signature::EcdsaKeyPair);
+
+impl SigningKey {
+    /// A new key, as PKCS#8 DER (to be stored owner-only by the caller).
+    pub fn generate_pkcs8() -> Result<Vec<u8>, CryptoError> {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        aws_lc_rs::signature::EcdsaKeyPair::generate_pkcs8(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            &rng,
+        )
+        .map(|d| d.as_ref().to_vec())
+        .map_err(|_| CryptoError::BadKey("cannot generate a P-256 key".into()))
+    }
+
+    pub fn from_pkcs8(der: &[u8]) -> Result<Self, CryptoError> {
+        aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            der,
+        )
+        .map(SigningKey)
+        .map_err(|e| CryptoError::BadKey(format!("not a P-256 PKCS#8 key: {e}")))
+    }
+
+    /// ECDSA P-256 SHA-256, ASN.1 DER signature.
+    pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        self.0
+            .sign(&rng, data)
+            .map(|s| s.as_ref().to_vec())
+            .map_err(|_| CryptoError::BadKey("signing failed".into()))
+    }
+
+    /// The DER SubjectPublicKeyInfo of the public key (RFC 5480 §2: id-ecPublicKey, prime256v1).
+    pub fn public_spki_der(&self) -> Vec<u8> {
+        use aws_lc_rs::signature::KeyPair;
+        // SEQUENCE { SEQUENCE { OID 1.2.840.10045.2.1, OID 1.2.840.10045.3.1.7 }, BIT STRING }
+        const PREFIX: [u8; 26] = [
+            0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
+            0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+        ];
+        let mut out = PREFIX.to_vec();
+        out.extend_from_slice(self.0.public_key().as_ref());
+        out
+    }
+
+    /// The public key as a PEM `PUBLIC KEY` block.
+    pub fn public_pem(&self) -> String {
+        let b64 = crate::bundle::json::b64_encode(&self.public_spki_der());
+        let mut s = String::from("-----BEGIN PUBLIC KEY-----\n");
+        for chunk in b64.as_bytes().chunks(64) {
+            s.push_str(&String::from_utf8_lossy(chunk));
+            s.push('\n');
+        }
+        s.push_str("-----END PUBLIC KEY-----\n");
+        s
+    }
+}
+
 /// HMAC-SHA256 of `data` under `key` (RFC 2104).
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     let k = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
