@@ -263,3 +263,59 @@ fn vsa_export_verifies_with_openssl_and_tampering_is_caught() {
     let c: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(c["extendsPrevious"], true);
 }
+
+#[test]
+fn reverify_lists_the_verdicts_a_trust_root_without_the_ca_would_change() {
+    let e = env(&all_policy());
+    let (l, img) = saved_legacy_image("ghcr.io/acme/app:v1");
+    let t = e.file("good.tar", &oci::tar(&l.files("")));
+    assert_eq!(e.import(&[&t]).code, 0);
+    let policy = e.policy.to_str().unwrap().to_string();
+    let root = e.root.to_str().unwrap().to_string();
+    // Under the same trust root and policy nothing changes.
+    let (code, out, err) = run(
+        &e,
+        &[
+            "reverify",
+            "--policy",
+            &policy,
+            "--trusted-root",
+            &root,
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}\n{out}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["checked"], 1);
+    assert!(r["changes"].as_array().unwrap().is_empty());
+    // The trust root loses the Fulcio CA that issued the recorded certificate.
+    let mut spec = fs::Spec::v03();
+    spec.root.include_ca = false;
+    let without_ca = e.file(
+        "root-without-ca.json",
+        &serde_json::to_vec(&fs::fake().mint(&spec).trusted_root).unwrap(),
+    );
+    let (code, out, err) = run(
+        &e,
+        &[
+            "reverify",
+            "--policy",
+            &policy,
+            "--trusted-root",
+            without_ca.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(code, 1, "{err}\n{out}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let c = &r["changes"][0];
+    assert_eq!(c["digest"], img["digest"]);
+    assert_eq!(c["was"], "accepted");
+    assert_eq!(c["now"], "rejected");
+    assert_eq!(c["reason"], "certificate-untrusted");
+    // The re-verification is recorded, and the chain stays intact.
+    let rs = records(&e, &["--verdict", "rejected"]);
+    assert!(rs.iter().any(|x| x["kind"] == "reverify"), "{rs:?}");
+    assert!(rs.iter().any(|x| x["kind"] == "reverify-run"), "{rs:?}");
+    assert_eq!(run(&e, &["audit", "verify"]).0, 0);
+}

@@ -163,6 +163,7 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
         roots: &trusted,
         now,
         progress: Some(&progress),
+        keep: true,
     };
     let outcome = match crate::import::run(&req) {
         Ok(o) => o,
@@ -365,4 +366,180 @@ fn print_table(r: &ImportReport) {
         r.inputs.len() - acc
     );
     say_lines(&s);
+}
+
+/// Arguments of `reverify`.
+#[derive(Debug, clap::Args)]
+pub struct ReverifyArgs {
+    /// Only decisions recorded at or after this RFC 3339 instant.
+    #[arg(long, value_name = "RFC3339")]
+    pub since: Option<String>,
+    /// The policy in force now (default: `policy.yaml` in the data dir).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// A trusted_root.json to decide against instead of the installed trust roots.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, value_name = "FILE")]
+    pub hmac_key_file: Option<PathBuf>,
+}
+
+/// Runs `reverify`: exit 0 when no verdict would change, 1 when any would.
+pub fn reverify(args: ReverifyArgs, data_dir: &Path, now: Timestamp) -> u8 {
+    let since = match args
+        .since
+        .as_deref()
+        .map(crate::time::parse_rfc3339)
+        .transpose()
+    {
+        Ok(s) => s,
+        Err(e) => return unusable(args.json, "usage", &format!("--since: {e}")),
+    };
+    let policy_path = args
+        .policy
+        .clone()
+        .unwrap_or_else(|| data_dir.join("policy.yaml"));
+    let policies = match load_policy(&policy_path) {
+        Ok(p) => p,
+        Err(m) => return unusable(args.json, "policy-invalid", &m),
+    };
+    let roots = match super::verify_bundle::resolve_root_for(
+        args.trusted_root.as_deref(),
+        None,
+        data_dir,
+        now,
+    ) {
+        Ok(r) => r,
+        Err((code, m)) => return unusable(args.json, code, &m),
+    };
+    let ledger = match crate::store::Ledger::open(data_dir, args.hmac_key_file.as_deref()) {
+        Ok(l) => l,
+        Err(e) => return unusable(args.json, e.code(), &e.to_string()),
+    };
+    let records = match ledger.query(&crate::store::Filter {
+        since,
+        ..Default::default()
+    }) {
+        Ok(r) => r,
+        Err(e) => return unusable(args.json, e.code(), &e.to_string()),
+    };
+    let trusted: Vec<crate::import::check::Trusted<'_>> = roots
+        .list
+        .iter()
+        .map(|r| crate::import::check::Trusted {
+            verifier: &r.verifier,
+            root: root_ref(&r.info, r.instance.clone()),
+        })
+        .collect();
+    let req = crate::import::Request {
+        inputs: &[],
+        data_dir,
+        policies: &policies,
+        roots: &trusted,
+        now,
+        progress: None,
+        keep: false,
+    };
+    let found = match crate::import::reverify::reverify(&records, &req) {
+        Ok(f) => f,
+        Err(e) => return unusable(args.json, e.code(), &e.to_string()),
+    };
+    // The re-verification is itself recorded: one record per changed verdict, and the run.
+    let under = crate::store::record_types::DecidedUnder {
+        trust_root_digest: trusted
+            .first()
+            .map(|t| t.root.digest.clone())
+            .unwrap_or_default(),
+        trust_root_instance: trusted.first().and_then(|t| t.root.instance.clone()),
+        tuf_root_version: trusted.first().and_then(|t| t.root.tuf_root_version),
+        trust_root_stale: trusted.first().is_some_and(|t| t.root.stale),
+        policy_digest: Some(policies.digest.clone()),
+    };
+    let mut inputs: Vec<crate::store::RecordInput> = found
+        .changes
+        .iter()
+        .map(|c| crate::store::RecordInput {
+            kind: "reverify".into(),
+            import_id: c.import_id.clone(),
+            artifact: Some(crate::store::record_types::ArtifactRef {
+                name: c.artifact.clone(),
+                digest: c.digest.clone(),
+                ..Default::default()
+            }),
+            verdict: c.now.clone(),
+            reason: c.reason.clone(),
+            message: Some(format!(
+                "record {} was {}, now {}: {}",
+                c.record_id,
+                c.was,
+                c.now,
+                c.message.clone().unwrap_or_default()
+            )),
+            decided_under: under.clone(),
+            airlock_version: env!("CARGO_PKG_VERSION").into(),
+            ..Default::default()
+        })
+        .collect();
+    inputs.push(crate::store::RecordInput {
+        kind: "reverify-run".into(),
+        verdict: if found.changes.is_empty() {
+            "accepted"
+        } else {
+            "rejected"
+        }
+        .into(),
+        reason: (!found.changes.is_empty()).then(|| "verdicts-changed".to_string()),
+        message: Some(format!(
+            "{} decision(s) made again, {} would change, {} could not be made again",
+            found.checked,
+            found.changes.len(),
+            found.not_checked.len()
+        )),
+        decided_under: under,
+        airlock_version: env!("CARGO_PKG_VERSION").into(),
+        ..Default::default()
+    });
+    if let Err(e) = ledger.append(&inputs, now) {
+        return unusable(args.json, e.code(), &e.to_string());
+    }
+    if args.json {
+        match serde_json::to_string_pretty(&found) {
+            Ok(s) => {
+                let _ = writeln!(std::io::stdout().lock(), "{s}");
+            }
+            Err(e) => warn(&format!("airlock reverify: cannot encode JSON: {e}")),
+        }
+    } else {
+        let mut s = format!(
+            "{} decision(s) made again under policy {} and the trust root(s) in force now\n",
+            found.checked, policies.file
+        );
+        for c in &found.changes {
+            s.push_str(&format!(
+                "  record {:>6}  {}  {}  {} -> {}  [{}] {}\n",
+                c.record_id,
+                crate::text::escape_capped(&c.artifact, 50),
+                short(&c.digest),
+                c.was,
+                c.now,
+                c.reason.as_deref().unwrap_or(""),
+                c.message.as_deref().unwrap_or("")
+            ));
+        }
+        for n in &found.not_checked {
+            s.push_str(&format!("  not made again: {n}\n"));
+        }
+        s.push_str(&format!(
+            "{} verdict(s) would change\n",
+            found.changes.len()
+        ));
+        say_lines(&s);
+    }
+    if found.changes.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_REJECTED
+    }
 }

@@ -42,6 +42,8 @@ pub enum Command {
     VerifyBundle(verify_bundle::VerifyBundleArgs),
     /// Import tarballs or folders from a stick: prove every artifact against a ClusterImagePolicy.
     Import(import::ImportArgs),
+    /// Decide every recorded verdict again under the trust root and policy in force now.
+    Reverify(import::ReverifyArgs),
     /// Search the verification ledger.
     Query(ledger::QueryArgs),
     /// Show one ledger record with its evidence and chain position.
@@ -103,6 +105,7 @@ pub fn main() -> u8 {
         Command::VerifyBundle(args) => verify_bundle::run(args, &cli.data_dir, crate::clock::now()),
         Command::Import(args) => import::run(args, &cli.data_dir, crate::clock::now()),
         Command::Query(args) => ledger::query(args, &cli.data_dir),
+        Command::Reverify(args) => import::reverify(args, &cli.data_dir, crate::clock::now()),
         Command::Show(args) => ledger::show(args, &cli.data_dir),
         Command::Audit { cmd } => ledger::audit(cmd, &cli.data_dir),
         Command::Export(args) => ledger::export(args, &cli.data_dir, crate::clock::now()),

@@ -11,6 +11,7 @@
 pub mod check;
 pub mod find;
 pub mod report;
+pub mod reverify;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -55,6 +56,9 @@ pub struct Request<'a> {
     pub now: Timestamp,
     /// Called with (bytes read, total) while a large input is read.
     pub progress: Option<Progress<'a>>,
+    /// Keep each input under `accepted/` or `quarantine/` (false only to decide again from an
+    /// input already kept: `reverify`).
+    pub keep: bool,
 }
 
 /// Outcome of one input that could not even be read (exit 2), as opposed to a rejection.
@@ -487,6 +491,9 @@ impl Place<'_> {
     /// under `accepted/<import>/` with its verified contents, or under `quarantine/<import>/`
     /// with the result beside it. Nothing deletes either but the operator.
     fn keep(&self, result: &mut InputResult) -> Result<(), ImportError> {
+        if !self.req.keep {
+            return Ok(());
+        }
         let (req, import_id, input, source_copy, tree, is_dir) = (
             self.req,
             self.import_id,
@@ -547,6 +554,7 @@ pub fn ledger_records(report: &ImportReport) -> Vec<crate::store::RecordInput> {
             kind: "artifact".into(),
             import_id: Some(report.import_id.clone()),
             tarball: tarball.clone(),
+            kept_at: input.kept_at.clone(),
             decided_under: under,
             airlock_version: report.airlock_version.clone(),
             ..Default::default()

@@ -74,6 +74,10 @@ pub struct RecordInput {
     pub airlock_version: String,
     /// The decision's evidence results as reported (JSON), kept so it can be read back.
     pub evidence: serde_json::Value,
+    /// Where the input was kept (`accepted/…` or `quarantine/…`), so that the decision can be
+    /// made again from it (`airlock reverify`).
+    #[serde(default)]
+    pub kept_at: Option<String>,
 }
 
 /// A sealed ledger record.
