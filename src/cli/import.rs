@@ -135,6 +135,9 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
         Ok(l) => l,
         Err(e) => return unusable(args.json, e.code(), &e.to_string()),
     };
+    // Holding the ledger, this is the only import of the data dir: what a killed import left in
+    // staging is removed.
+    crate::import::clear_staging(data_dir);
     let bar = progress_bar();
     let progress = |path: &Path, done: u64, total: u64| {
         if let Some(b) = &bar {
@@ -182,7 +185,12 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
     }
     // One transaction for the whole import, flushed before it reports done.
     let records = crate::import::ledger_records(&outcome.report);
-    if let Err(e) = ledger.append(&records, now) {
+    // Crash tests only (tests/ledger_crash.rs): die at a named step as a power cut would.
+    let crash = std::env::var("AIRLOCK_CRASH_AT").ok();
+    if crash.as_deref() == Some("before-record") {
+        std::process::abort();
+    }
+    if let Err(e) = ledger.append_crashing(&records, now, crash.as_deref()) {
         return unusable(
             args.json,
             e.code(),

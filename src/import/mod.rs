@@ -92,6 +92,16 @@ fn private_dir(dir: &Path) -> Result<(), ImportError> {
         .map_err(|e| data_dir_err(dir, e))
 }
 
+/// Removes what a killed import left in `staging/`. Only for a caller that holds the ledger (the
+/// one importing process of the data dir).
+pub fn clear_staging(data_dir: &Path) {
+    if let Ok(rd) = fs::read_dir(data_dir.join("staging")) {
+        for e in rd.flatten().take(crate::limits::MAX_IMPORT_ENTRIES) {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 /// A new import id: the time, then 6 random bytes (sortable, unique without a database).
 pub fn new_import_id(now: Timestamp) -> String {
     let mut rnd = [0u8; 6];

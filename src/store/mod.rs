@@ -248,6 +248,19 @@ impl Ledger {
         inputs: &[RecordInput],
         recorded_at: crate::time::Timestamp,
     ) -> Result<Vec<u64>, StoreError> {
+        self.append_crashing(inputs, recorded_at, None)
+    }
+
+    /// `append` that kills the process at `crash` as a power cut would (for crash tests):
+    /// `in-transaction` after the first record is written inside the transaction,
+    /// `before-flush` after the commit and before the flush.
+    #[doc(hidden)]
+    pub fn append_crashing(
+        &self,
+        inputs: &[RecordInput],
+        recorded_at: crate::time::Timestamp,
+        crash: Option<&str>,
+    ) -> Result<Vec<u64>, StoreError> {
         let mut trees: Vec<&sled::Tree> = vec![&self.records, &self.meta];
         trees.extend(self.indexes.iter());
         let r: Result<Vec<u64>, TransactionError<StoreError>> = trees.as_slice().transaction(|t| {
@@ -276,6 +289,9 @@ impl Ledger {
                 }
                 prev = rec.hash.clone();
                 ids.push(id);
+                if crash == Some("in-transaction") {
+                    std::process::abort();
+                }
             }
             meta.insert("last_id", &id_key(last + inputs.len() as u64))?;
             meta.insert("head", prev.as_bytes())?;
@@ -285,6 +301,9 @@ impl Ledger {
             TransactionError::Abort(e) => e,
             TransactionError::Storage(e) => db_err(e),
         })?;
+        if crash == Some("before-flush") {
+            std::process::abort();
+        }
         // Durable before the import reports done.
         self.db.flush().map_err(db_err)?;
         Ok(ids)
