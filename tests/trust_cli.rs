@@ -132,7 +132,7 @@ fn pin_12_update_to_15_expired_then_with_at() {
     assert_eq!(r.code, 1);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["code"], "expired");
-    assert_eq!(v["in_force"]["digest"], DIGEST_ROOT12);
+    assert_eq!(v["inForce"]["digest"], DIGEST_ROOT12);
 
     let r = airlock(
         d.path(),
@@ -201,7 +201,7 @@ fn import_then_status_says_not_tuf_verified() {
     let r = airlock(d.path(), &["import", "--trusted-root", s(&file), "--json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(v["info"]["tuf_verified"], false);
+    assert_eq!(v["info"]["tufVerified"], false);
     let r = airlock(d.path(), &["status"]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("TUF-verified: NO"), "{}", r.stdout);
@@ -284,4 +284,42 @@ fn fifo_named_as_root_is_refused_without_blocking() {
     let r = airlock(d.path(), &["import", "--trusted-root", s(&fifo)]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("FIFO"), "{}", r.stderr);
+}
+
+/// JSON is camelCase now; a data dir written before (snake_case `info.json` and history lines)
+/// still reads unchanged.
+#[test]
+fn a_data_dir_written_with_snake_case_records_still_reads() {
+    let d = tempfile::tempdir().unwrap();
+    assert_eq!(airlock(d.path(), &["status"]).code, 0);
+    let snake = |s: &str| {
+        s.replace("\"tufVerified\"", "\"tuf_verified\"")
+            .replace("\"tufRootVersion\"", "\"tuf_root_version\"")
+            .replace("\"acceptedAt\"", "\"accepted_at\"")
+            .replace("\"atOverride\"", "\"at_override\"")
+            .replace("\"evaluatedAt\"", "\"evaluated_at\"")
+            .replace("\"signingConfigDigest\"", "\"signing_config_digest\"")
+            .replace("\"recordedAt\"", "\"recorded_at\"")
+    };
+    let trust = d.path().join("trust");
+    let mut rewritten = 0;
+    for e in std::fs::read_dir(trust.join("generations")).unwrap() {
+        let info = e.unwrap().path().join("info.json");
+        let text = std::fs::read_to_string(&info).unwrap();
+        assert!(text.contains("tufVerified"), "{text}");
+        std::fs::write(&info, snake(&text)).unwrap();
+        rewritten += 1;
+    }
+    assert!(rewritten > 0);
+    let h = trust.join("history.jsonl");
+    std::fs::write(&h, snake(&std::fs::read_to_string(&h).unwrap())).unwrap();
+    let r = airlock(d.path(), &["status", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["root"]["digest"], DIGEST_ROOT15);
+    assert_eq!(v["root"]["tufVerified"], true);
+    let h = airlock(d.path(), &["history", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&h.stdout).unwrap();
+    assert_eq!(v["unreadableLines"], 0);
+    assert_eq!(v["entries"][0]["tufVerified"], true);
 }

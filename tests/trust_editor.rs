@@ -216,7 +216,7 @@ fn root_rotation_1_to_2_to_3_with_threshold_changes_is_accepted() -> TestResult 
     assert_eq!(st["tuf"]["root"]["version"], 3);
     assert_eq!(st["tuf"]["timestamp"]["version"], 2);
     assert_eq!(st["root"]["digest"], sha256_hex(STAGING_TRUSTED_ROOT));
-    assert_eq!(st["root"]["tuf_root_version"], 3);
+    assert_eq!(st["root"]["tufRootVersion"], 3);
     Ok(())
 }
 
@@ -907,7 +907,7 @@ fn expired_timestamp_is_refused_at_the_clock_and_accepted_with_at_inside_validit
         .ok()?;
     let st = airlock.status()?;
     assert_eq!(st["tuf"]["timestamp"]["version"], 2);
-    assert_eq!(st["root"]["at_override"], "2024-12-15T00:00:00Z");
+    assert_eq!(st["root"]["atOverride"], "2024-12-15T00:00:00Z");
     assert_eq!(st["root"]["stale"], true);
     Ok(())
 }
@@ -1182,7 +1182,7 @@ impl Airlock {
         Ok(json!({
             "generation": st["generation"],
             "digest": st["root"]["digest"],
-            "tuf_root_version": st["root"]["tuf_root_version"],
+            "tuf_root_version": st["root"]["tufRootVersion"],
             "tuf": st["tuf"],
         }))
     }

@@ -176,7 +176,7 @@ fn another_instance_is_initialized_through_tuf_from_its_own_pinned_root() {
         &["trust", "status", "--instance", "github", "--json"],
     ));
     assert_eq!(st["instance"], "github");
-    assert_eq!(st["root"]["tuf_verified"], true);
+    assert_eq!(st["root"]["tufVerified"], true);
     // Its update goes through its own TUF state.
     repo.publish().unwrap();
     let o = airlock(

@@ -133,7 +133,7 @@ fn fail(command: &str, e: &TrustError, json: bool, scope: (&Path, &str), now: Ti
             "code": e.code(),
             "refused": e.is_refusal(),
             "error": e.to_string(),
-            "in_force": in_force,
+            "inForce": in_force,
         }));
     }
     code

@@ -35,21 +35,28 @@ pub struct ActiveRoot {
 }
 
 /// How a trust root came to be trusted. Every verification result names it.
+// Serialized camelCase like every other JSON airlock writes; the snake_case names data dirs
+// written before held are still read (aliases).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RootInfo {
     /// SHA-256 (hex) of the `trusted_root.json` bytes.
     pub digest: String,
     /// False for `trust import` and for `--trusted-root` files.
+    #[serde(alias = "tuf_verified")]
     pub tuf_verified: bool,
+    #[serde(alias = "tuf_root_version")]
     pub tuf_root_version: Option<u64>,
     /// "factory:…", "usb:/path", "tarball:/path", "import:/path" or "file:/path".
     pub source: String,
+    #[serde(alias = "accepted_at")]
     pub accepted_at: Option<Timestamp>,
     /// Earliest expiry of the TUF metadata it came with.
     pub expires: Option<Timestamp>,
     /// The TUF metadata had expired at `now`: verification goes on with this last accepted root.
     pub stale: bool,
     /// The `--at` an operator used to accept it, if any.
+    #[serde(alias = "at_override")]
     pub at_override: Option<Timestamp>,
 }
 
@@ -155,6 +162,7 @@ impl TrustError {
 
 /// The result of `init`, `update` or `import`.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Outcome {
     pub action: String,
     /// What this command read: the `--from` medium, the trusted-root file, or the factory state.
@@ -791,6 +799,7 @@ pub fn import_in(
 
 /// A certificate authority (Fulcio) or timestamp authority, as status shows it.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AuthorityView {
     pub uri: String,
     pub organization: String,
@@ -801,6 +810,7 @@ pub struct AuthorityView {
 
 /// A transparency log (Rekor) or CT log, as status shows it.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LogView {
     pub base_url: String,
     pub log_id: String,
@@ -810,6 +820,7 @@ pub struct LogView {
 
 /// `airlock trust status`.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Status {
     /// The trust instance (`public-good`, `github`, ...).
     pub instance: String,
@@ -904,6 +915,7 @@ pub fn status_in(data_dir: &Path, instance: &str, now: Timestamp) -> Result<Stat
 
 /// `airlock trust history`.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct History {
     /// The generation in force, if any.
     pub current: Option<String>,

@@ -98,6 +98,7 @@ fn io_err<'a>(
 
 /// What a generation holds besides its files.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GenerationInfo {
     /// Format of this record.
     pub format: u32,
@@ -108,8 +109,10 @@ pub struct GenerationInfo {
     /// The TUF metadata kept in `tuf/` (for an import: carried over from the previous generation).
     pub tuf: Option<TufSummary>,
     /// The instant expiry was judged at (the clock, `--at`, or the factory capture time).
+    #[serde(alias = "evaluated_at")]
     pub evaluated_at: Option<Timestamp>,
     /// SHA-256 of the signing config kept beside the trusted root, if any.
+    #[serde(alias = "signing_config_digest")]
     pub signing_config_digest: Option<String>,
 }
 
@@ -123,21 +126,26 @@ pub struct Generation {
 
 /// One line of `history.jsonl`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {
     /// "accepted" or "refused".
     pub outcome: String,
     /// "factory-install", "init", "update" or "import".
     pub action: String,
     /// The appliance clock when it happened.
+    #[serde(alias = "recorded_at")]
     pub recorded_at: Timestamp,
     pub source: String,
     /// SHA-256 of the trusted root accepted (accepted entries).
     pub digest: Option<String>,
     pub generation: Option<String>,
+    #[serde(alias = "tuf_verified")]
     pub tuf_verified: bool,
+    #[serde(alias = "tuf_root_version")]
     pub tuf_root_version: Option<u64>,
     pub tuf: Option<TufSummary>,
     pub expires: Option<Timestamp>,
+    #[serde(alias = "at_override")]
     pub at_override: Option<Timestamp>,
     /// Reason code and one-line reason (refused entries).
     pub code: Option<String>,
