@@ -319,3 +319,46 @@ fn reverify_lists_the_verdicts_a_trust_root_without_the_ca_would_change() {
     assert!(rs.iter().any(|x| x["kind"] == "reverify-run"), "{rs:?}");
     assert_eq!(run(&e, &["audit", "verify"]).0, 0);
 }
+
+#[test]
+fn verify_bundle_records_only_when_asked() {
+    let e = env(&all_policy());
+    let conf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/conformance");
+    let bundle = conf.join("bundle-verify/happy-path-v0.3/bundle.sigstore.json");
+    let root = conf.join("trusted-roots/public-good-production.json");
+    let id = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    let args = |record: bool| {
+        let mut a = vec![
+            "verify-bundle".to_string(),
+            "--bundle".into(),
+            bundle.display().to_string(),
+            "--certificate-identity".into(),
+            id.into(),
+            "--certificate-oidc-issuer".into(),
+            "https://token.actions.githubusercontent.com".into(),
+            "--trusted-root".into(),
+            root.display().to_string(),
+        ];
+        if record {
+            a.push("--record".into());
+        }
+        a.push(conf.join("bundle-verify/a.txt").display().to_string());
+        a
+    };
+    let a: Vec<String> = args(false);
+    let (code, _, err) = run(&e, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{err}");
+    assert!(!e.data.join("ledger").exists(), "recorded without --record");
+    let a: Vec<String> = args(true);
+    let (code, _, err) = run(&e, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{err}");
+    let rs = records(&e, &[]);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0]["kind"], "verify-bundle");
+    assert_eq!(rs[0]["verdict"], "accepted");
+    assert_eq!(rs[0]["identity"], id);
+    assert_eq!(
+        rs[0]["artifact"]["digest"],
+        "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf"
+    );
+}

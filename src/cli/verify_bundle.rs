@@ -68,6 +68,9 @@ pub struct VerifyBundleArgs {
     /// With --batch: print a table for people instead of JSON lines.
     #[arg(long, requires = "batch")]
     pub table: bool,
+    /// Record the outcome (every outcome, with --batch) in the ledger.
+    #[arg(long)]
+    pub record: bool,
     /// The artifact file, or its digest as sha256:<hex> (sha512:<hex> too).
     #[arg(required_unless_present = "batch")]
     pub artifact: Option<String>,
@@ -553,6 +556,7 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
             data_dir,
             now,
             table: args.table,
+            record: args.record,
         });
     }
     let (Some(bundle), Some(artifact)) = (args.bundle.as_deref(), args.artifact.as_deref()) else {
@@ -596,8 +600,14 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
     };
     let (picked, r) = run_one(&req, now);
     let root = picked.or(roots.list.first());
+    let result = result_json(bundle, artifact, root, &r);
+    if args.record {
+        if let Err(code) = record(data_dir, &[&result], now) {
+            return code;
+        }
+    }
     if args.json {
-        println!("{}", result_json(bundle, artifact, root, &r));
+        println!("{result}");
     }
     match (&r, root) {
         (Ok(v), Some(root)) => {
@@ -618,6 +628,90 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
             f.exit()
         }
     }
+}
+
+/// Records verification results (their JSON, as printed) in the ledger, in one transaction.
+fn record(data_dir: &Path, results: &[&serde_json::Value], now: Timestamp) -> Result<(), u8> {
+    use crate::store::record_types::{ArtifactRef, DecidedUnder, LogRef, TarballRef};
+    let str_of = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    let inputs: Vec<crate::store::RecordInput> = results
+        .iter()
+        .map(|v| {
+            let digest = match (
+                v["artifactDigest"]["algorithm"].as_str(),
+                v["artifactDigest"]["digest"].as_str(),
+            ) {
+                (Some(a), Some(d)) => format!("{a}:{d}"),
+                _ => str_of(&v["artifact"])
+                    .filter(|a| a.starts_with("sha"))
+                    .unwrap_or_default(),
+            };
+            let root = &v["trustRoot"];
+            crate::store::RecordInput {
+                kind: "verify-bundle".into(),
+                tarball: Some(TarballRef {
+                    name: str_of(&v["bundle"]).unwrap_or_default(),
+                    ..Default::default()
+                }),
+                artifact: Some(ArtifactRef {
+                    name: str_of(&v["artifact"]).unwrap_or_default(),
+                    digest,
+                    kind: "blob".into(),
+                    ..Default::default()
+                }),
+                verdict: if v["verified"] == true {
+                    "accepted"
+                } else {
+                    "rejected"
+                }
+                .into(),
+                reason: str_of(&v["reason"]),
+                message: str_of(&v["message"]),
+                identity: str_of(&v["verifiedIdentity"]["subjectAlternativeName"]).or_else(|| {
+                    str_of(&v["signature"]["publicKey"]["sha256"]).map(|k| format!("sha256:{k}"))
+                }),
+                issuer: str_of(&v["verifiedIdentity"]["issuer"]).filter(|i| !i.is_empty()),
+                tlog_entries: v["transparencyLogEntries"]
+                    .as_array()
+                    .map(|es| {
+                        es.iter()
+                            .filter_map(|e| {
+                                Some(LogRef {
+                                    log_id: str_of(&e["logId"])?,
+                                    log_index: e["logIndex"].as_u64()?,
+                                    integrated_time: e["integratedTime"]
+                                        .as_str()
+                                        .and_then(|t| t.parse().ok()),
+                                })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                decided_under: DecidedUnder {
+                    trust_root_digest: str_of(&root["digest"])
+                        .map(|d| format!("sha256:{d}"))
+                        .unwrap_or_default(),
+                    trust_root_instance: str_of(&root["instance"]),
+                    tuf_root_version: root["tufRootVersion"].as_u64(),
+                    trust_root_stale: root["stale"] == true,
+                    policy_digest: None,
+                },
+                airlock_version: env!("CARGO_PKG_VERSION").into(),
+                evidence: (*v).clone(),
+                ..Default::default()
+            }
+        })
+        .collect();
+    crate::store::Ledger::open(data_dir, None)
+        .and_then(|l| l.append(&inputs, now))
+        .map(|_| ())
+        .map_err(|e| {
+            warn(&format!(
+                "airlock verify-bundle: [{}] cannot record: {e}",
+                e.code()
+            ));
+            EXIT_USAGE
+        })
 }
 
 /// One line of a `--batch` file.
@@ -650,6 +744,7 @@ struct BatchOptions<'a> {
     data_dir: &'a Path,
     now: Timestamp,
     table: bool,
+    record: bool,
 }
 
 fn run_batch(o: &BatchOptions<'_>) -> u8 {
@@ -758,6 +853,12 @@ fn run_batch(o: &BatchOptions<'_>) -> u8 {
         })
         .collect();
     let all_ok = results.iter().all(|(_, r)| r.is_ok());
+    if o.record {
+        let values: Vec<&serde_json::Value> = results.iter().map(|(v, _)| v).collect();
+        if let Err(code) = record(o.data_dir, &values, now) {
+            return code;
+        }
+    }
     if o.table {
         let roots_used: Vec<&LoadedRoot> = roots
             .values()
