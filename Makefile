@@ -47,6 +47,7 @@ test:
 # Criterion (benches/verify.rs), then whole commands and the peer (benches/commands.sh), one table.
 bench:
 	start=$$(date +%s) && $(CARGO) bench --locked --bench verify && \
+		$(CARGO) bench --locked --bench ledger && \
 		BENCH_START=$$start bash benches/commands.sh
 
 lint:

@@ -354,6 +354,34 @@ impl Ledger {
             }
             return Ok(out);
         }
+        // A time window alone: the time index, over that window only.
+        if f.since.is_some() || f.until.is_some() {
+            let key = |t: Option<crate::time::Timestamp>, default: i64| {
+                format!("{:020}", t.map_or(default, |t| t.as_second().max(0)))
+            };
+            let lo = key(f.since, 0).into_bytes();
+            let mut hi = key(f.until, i64::MAX).into_bytes();
+            hi.push(1); // past every id of the last second
+            let tree = self.indexes.get(5).ok_or_else(|| db_err("index"))?;
+            for k in tree.range(lo..hi).rev() {
+                let (k, _) = k.map_err(db_err)?;
+                let id_bytes = k.get(21..).unwrap_or_default();
+                let id = u64::from_be_bytes(
+                    id_bytes
+                        .try_into()
+                        .map_err(|_| StoreError::Corrupt("index key".into()))?,
+                );
+                if let Some(r) = self.get(id)? {
+                    if f.matches(&r) {
+                        out.push(r);
+                        if out.len() >= limit {
+                            break;
+                        }
+                    }
+                }
+            }
+            return Ok(out);
+        }
         for kv in self.records.iter().rev() {
             let (_, v) = kv.map_err(db_err)?;
             let r: Record =

@@ -224,3 +224,51 @@ fn a_database_of_a_newer_schema_is_refused() {
     let e = Ledger::open(d.path(), None).err().unwrap();
     assert_eq!(e.code(), "ledger-schema-newer");
 }
+
+#[test]
+fn a_time_window_is_answered_from_the_time_index() {
+    let d = tempfile::tempdir().unwrap();
+    let l = Ledger::open(d.path(), None).unwrap();
+    let t = |s: i64| jiff::Timestamp::from_second(s).unwrap();
+    l.append(&[input(1, "accepted")], t(1_000)).unwrap();
+    l.append(&[input(2, "accepted"), input(3, "rejected")], t(2_000))
+        .unwrap();
+    l.append(&[input(4, "accepted")], t(3_000)).unwrap();
+    let ids = |f: Filter| {
+        l.query(&f)
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(Filter {
+            since: Some(t(2_000)),
+            until: Some(t(2_000)),
+            ..Filter::default()
+        }),
+        vec![3, 2]
+    );
+    assert_eq!(
+        ids(Filter {
+            since: Some(t(1_500)),
+            ..Filter::default()
+        }),
+        vec![4, 3, 2]
+    );
+    assert_eq!(
+        ids(Filter {
+            until: Some(t(1_999)),
+            ..Filter::default()
+        }),
+        vec![1]
+    );
+    assert_eq!(
+        ids(Filter {
+            since: Some(t(2_000)),
+            verdict: Some("rejected".into()),
+            ..Filter::default()
+        }),
+        vec![3]
+    );
+}

@@ -1,0 +1,136 @@
+//! Ledger figures for `make bench` (not criterion: a million records are built once): records/s
+//! appended in import-sized transactions, database bytes per record, query latency by digest
+//! and by identity (p50, p99 over 1,000 lookups), and `audit verify` throughput. LEDGER_N sets
+//! the number of records (default 1,000,000). Prints one line a figure; asserts nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Instant;
+
+use airlock::store::record_types::{ArtifactRef, DecidedUnder};
+use airlock::store::{Filter, Ledger, RecordInput};
+
+fn input(i: u64) -> RecordInput {
+    RecordInput {
+        kind: "artifact".into(),
+        import_id: Some(format!("imp-{}", i / 10)),
+        artifact: Some(ArtifactRef {
+            name: format!("ghcr.io/acme/app-{}:v{}", i % 1000, i % 7),
+            digest: format!("sha256:{:064x}", i.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+            kind: "image".into(),
+            ..Default::default()
+        }),
+        verdict: if i % 17 == 0 { "rejected" } else { "accepted" }.into(),
+        identity: Some(format!(
+            "https://github.com/acme/app-{}/.github/workflows/release.yml@refs/heads/main",
+            i % 5000
+        )),
+        issuer: Some("https://token.actions.githubusercontent.com".into()),
+        decided_under: DecidedUnder {
+            trust_root_digest: "sha256:6494e21ea73f".into(),
+            policy_digest: Some("sha256:03dce04773d5".into()),
+            ..Default::default()
+        },
+        airlock_version: "0.1.0".into(),
+        ..Default::default()
+    }
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v.get(i).copied().unwrap_or(f64::NAN)
+}
+
+fn dir_bytes(p: &std::path::Path) -> u64 {
+    std::fs::read_dir(p)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| {
+                    let m = e.metadata().unwrap();
+                    if m.is_dir() {
+                        dir_bytes(&e.path())
+                    } else {
+                        m.len()
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo bench -- --list`
+    }
+    let n: u64 = std::env::var("LEDGER_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let tmp = tempfile::tempdir().unwrap();
+    let l = Ledger::open(tmp.path(), None).unwrap();
+    let now = jiff::Timestamp::now();
+    let batch = 100u64; // an import of a hundred artifacts
+    let t = Instant::now();
+    let mut i = 0;
+    while i < n {
+        let inputs: Vec<RecordInput> = (i..(i + batch).min(n)).map(input).collect();
+        l.append(&inputs, now).unwrap();
+        i += batch;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!("ledger: {n} records appended in {secs:.1} s: {:.0} records/s (transactions of {batch}, each flushed)", n as f64 / secs);
+    let bytes = dir_bytes(&tmp.path().join("ledger"));
+    println!(
+        "ledger: {} bytes on disk, {:.0} bytes per record",
+        bytes,
+        bytes as f64 / n as f64
+    );
+    for (what, make) in [
+        (
+            "digest",
+            Box::new(|k: u64| Filter {
+                digest: Some(format!(
+                    "sha256:{:064x}",
+                    k.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                )),
+                limit: Some(10),
+                ..Filter::default()
+            }) as Box<dyn Fn(u64) -> Filter>,
+        ),
+        (
+            "identity",
+            Box::new(|k: u64| Filter {
+                identity: Some(format!(
+                    "https://github.com/acme/app-{}/.github/workflows/release.yml@refs/heads/main",
+                    k % 5000
+                )),
+                limit: Some(10),
+                ..Filter::default()
+            }),
+        ),
+    ] {
+        let mut lat = Vec::new();
+        for q in 0..1000u64 {
+            let k = q.wrapping_mul(7919) % n;
+            let f = make(k);
+            let t = Instant::now();
+            let r = l.query(&f).unwrap();
+            lat.push(t.elapsed().as_secs_f64() * 1000.0);
+            assert!(!r.is_empty());
+        }
+        println!(
+            "ledger: query by {what} (limit 10): p50 {:.3} ms, p99 {:.3} ms",
+            percentile(&mut lat, 0.5),
+            percentile(&mut lat, 0.99)
+        );
+    }
+    let t = Instant::now();
+    let a = l.audit().unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "ledger: audit verify of {} records in {secs:.1} s: {:.0} records/s, intact {}",
+        a.records,
+        a.records as f64 / secs,
+        a.intact
+    );
+}
