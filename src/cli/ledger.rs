@@ -162,23 +162,27 @@ fn json_out(v: &impl serde::Serialize) {
 
 fn line(r: &Record) -> String {
     let b = &r.body;
-    let (name, digest) = b
+    let digest = b
         .artifact
         .as_ref()
-        .map(|a| (a.name.clone(), a.digest.clone()))
-        .unwrap_or_else(|| {
-            (
-                b.tarball
-                    .as_ref()
-                    .map(|t| t.name.clone())
-                    .unwrap_or_default(),
-                String::new(),
-            )
-        });
+        .map(|a| a.digest.clone())
+        .unwrap_or_default();
+    // What the record is about: the artifact, else the input, else the event (a trust update).
+    let name = match (&b.artifact, &b.tarball) {
+        (Some(a), _) => a.name.clone(),
+        (None, Some(t)) => t.name.clone(),
+        (None, None) => format!(
+            "{} {}",
+            b.kind,
+            b.decided_under.trust_root_instance.as_deref().unwrap_or("")
+        ),
+    };
     let short = digest.get(..19).unwrap_or(&digest).to_string();
-    let why = match (&b.reason, b.verdict.as_str()) {
-        (Some(c), "rejected") => format!("[{c}]"),
-        _ => b.identity.clone().unwrap_or_default(),
+    let why = match (&b.reason, b.verdict.as_str(), &b.identity) {
+        (Some(c), "rejected", _) => format!("[{c}]"),
+        (_, _, Some(i)) => i.clone(),
+        (Some(c), _, None) => c.clone(),
+        (None, _, None) => String::new(),
     };
     format!(
         "{:>6}  {}  {:<8}  {:<19}  {}  {}",
