@@ -19,7 +19,12 @@ fn input(i: u64) -> RecordInput {
             kind: "image".into(),
             ..Default::default()
         }),
-        verdict: if i % 17 == 0 { "rejected" } else { "accepted" }.into(),
+        verdict: if i.is_multiple_of(17) {
+            "rejected"
+        } else {
+            "accepted"
+        }
+        .into(),
         identity: Some(format!(
             "https://github.com/acme/app-{}/.github/workflows/release.yml@refs/heads/main",
             i % 5000
@@ -68,7 +73,7 @@ fn main() {
         .unwrap_or(1_000_000);
     let tmp = tempfile::tempdir().unwrap();
     let l = Ledger::open(tmp.path(), None).unwrap();
-    let now = jiff::Timestamp::now();
+    let now = airlock::clock::now();
     let batch = 100u64; // an import of a hundred artifacts
     let t = Instant::now();
     let mut i = 0;

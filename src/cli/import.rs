@@ -84,6 +84,18 @@ pub(crate) fn load_policy(path: &Path) -> Result<PolicySet, String> {
     PolicySet::parse(&path.display().to_string(), &bytes, &loader).map_err(|e| e.to_string())
 }
 
+/// The import's view of the loaded trust roots.
+fn trusted_of(roots: &super::verify_bundle::Roots) -> Vec<crate::import::check::Trusted<'_>> {
+    roots
+        .list
+        .iter()
+        .map(|r| crate::import::check::Trusted {
+            verifier: &r.verifier,
+            root: root_ref(&r.info, r.instance.clone()),
+        })
+        .collect()
+}
+
 fn root_ref(info: &crate::trust::RootInfo, instance: Option<String>) -> TrustRootRef {
     TrustRootRef {
         instance,
@@ -151,14 +163,7 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
             }
         }
     };
-    let trusted: Vec<crate::import::check::Trusted<'_>> = roots
-        .list
-        .iter()
-        .map(|r| crate::import::check::Trusted {
-            verifier: &r.verifier,
-            root: root_ref(&r.info, r.instance.clone()),
-        })
-        .collect();
+    let trusted = trusted_of(&roots);
     let req = crate::import::Request {
         inputs: &args.inputs,
         data_dir,
@@ -433,14 +438,7 @@ pub fn reverify(args: ReverifyArgs, data_dir: &Path, now: Timestamp) -> u8 {
         Ok(r) => r,
         Err(e) => return unusable(args.json, e.code(), &e.to_string()),
     };
-    let trusted: Vec<crate::import::check::Trusted<'_>> = roots
-        .list
-        .iter()
-        .map(|r| crate::import::check::Trusted {
-            verifier: &r.verifier,
-            root: root_ref(&r.info, r.instance.clone()),
-        })
-        .collect();
+    let trusted = trusted_of(&roots);
     let req = crate::import::Request {
         inputs: &[],
         data_dir,

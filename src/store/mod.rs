@@ -335,24 +335,7 @@ impl Ledger {
             let mut prefix = v.as_bytes().to_vec();
             prefix.push(0);
             let tree = self.indexes.get(*i).ok_or_else(|| db_err("index"))?;
-            for k in tree.scan_prefix(&prefix).rev() {
-                let (k, _) = k.map_err(db_err)?;
-                let id_bytes = k.get(prefix.len()..).unwrap_or_default();
-                let id = u64::from_be_bytes(
-                    id_bytes
-                        .try_into()
-                        .map_err(|_| StoreError::Corrupt("index key".into()))?,
-                );
-                if let Some(r) = self.get(id)? {
-                    if f.matches(&r) {
-                        out.push(r);
-                        if out.len() >= limit {
-                            break;
-                        }
-                    }
-                }
-            }
-            return Ok(out);
+            return self.collect(tree.scan_prefix(&prefix).rev(), prefix.len(), f, limit);
         }
         // A time window alone: the time index, over that window only.
         if f.since.is_some() || f.until.is_some() {
@@ -363,24 +346,8 @@ impl Ledger {
             let mut hi = key(f.until, i64::MAX).into_bytes();
             hi.push(1); // past every id of the last second
             let tree = self.indexes.get(5).ok_or_else(|| db_err("index"))?;
-            for k in tree.range(lo..hi).rev() {
-                let (k, _) = k.map_err(db_err)?;
-                let id_bytes = k.get(21..).unwrap_or_default();
-                let id = u64::from_be_bytes(
-                    id_bytes
-                        .try_into()
-                        .map_err(|_| StoreError::Corrupt("index key".into()))?,
-                );
-                if let Some(r) = self.get(id)? {
-                    if f.matches(&r) {
-                        out.push(r);
-                        if out.len() >= limit {
-                            break;
-                        }
-                    }
-                }
-            }
-            return Ok(out);
+            // Time keys are 20 digits and a NUL before the id.
+            return self.collect(tree.range(lo..hi).rev(), 21, f, limit);
         }
         for kv in self.records.iter().rev() {
             let (_, v) = kv.map_err(db_err)?;
@@ -390,6 +357,36 @@ impl Ledger {
                 out.push(r);
                 if out.len() >= limit {
                     break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The records an index scan names (the id follows `id_at` bytes of each key) that meet `f`,
+    /// at most `limit`.
+    fn collect(
+        &self,
+        keys: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+        id_at: usize,
+        f: &Filter,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let mut out = Vec::new();
+        for k in keys {
+            let (k, _) = k.map_err(db_err)?;
+            let id_bytes = k.get(id_at..).unwrap_or_default();
+            let id = u64::from_be_bytes(
+                id_bytes
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("index key".into()))?,
+            );
+            if let Some(r) = self.get(id)? {
+                if f.matches(&r) {
+                    out.push(r);
+                    if out.len() >= limit {
+                        break;
+                    }
                 }
             }
         }
