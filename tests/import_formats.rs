@@ -427,3 +427,28 @@ fn a_folder_holding_only_tarballs_is_imported_as_those_tarballs() {
         .collect();
     assert_eq!(names, ["a.tar", "b.tar.gz"]);
 }
+
+#[test]
+fn an_index_json_entry_without_a_media_type_is_read_by_the_manifest_s_own() {
+    let e = env(&all_policy());
+    let (mut l, _) = saved_legacy_image("ghcr.io/acme/app:v1");
+    for d in &mut l.index {
+        d.as_object_mut().unwrap().remove("mediaType");
+    }
+    let r = e.import(&[&e.file("no-mt.tar", &tar_of(&l))]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // An entry of a type airlock does not read is said, not dropped.
+    let (mut l, _) = saved_legacy_image("ghcr.io/acme/app:v1");
+    let odd = l.put(
+        "application/vnd.oci.artifact.manifest.v1+json",
+        b"{}".to_vec(),
+    );
+    l.list(odd, json!({}));
+    let r = e.import(&[&e.file("odd.tar", &tar_of(&l))]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let why = r.input()["orphans"][0]["why"].as_str().unwrap();
+    assert!(
+        why.contains("is not an OCI or Docker image manifest"),
+        "{why}"
+    );
+}

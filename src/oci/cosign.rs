@@ -238,6 +238,16 @@ pub fn find(layout: &Layout, staging: &Path) -> Found {
         match role_of(d) {
             Role::Artifact => {
                 let Some(node) = layout.nodes.get(&d.digest) else {
+                    // Not a manifest or index airlock reads (a deprecated artifact manifest, an
+                    // unknown type): said, never silently dropped.
+                    f.found.orphans.push(Orphan {
+                        origin: format!("{} index.json entry {}", layout.label, short(&d.digest)),
+                        subject: d.digest.clone(),
+                        why: format!(
+                            "its media type '{}' is not an OCI or Docker image manifest or index",
+                            crate::text::escape(&d.media_type)
+                        ),
+                    });
                     continue;
                 };
                 if let Node::Manifest { manifest, .. } = node {

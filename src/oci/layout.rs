@@ -193,6 +193,17 @@ impl Reader<'_> {
             &format!("blobs/sha256/{}", d.digest.trim_start_matches("sha256:")),
         );
         let what = format!("manifest {}", d.digest);
+        // image-spec: a descriptor's mediaType is REQUIRED; some writers leave it out of
+        // index.json. Then the manifest's own mediaType decides.
+        let mut d = d.clone();
+        if d.media_type.is_empty() && d.size <= limits::MAX_OCI_JSON_BYTES {
+            if let Ok(v) = self.read_json::<serde_json::Value>(&rel, &what) {
+                if let Some(m) = v.get("mediaType").and_then(|m| m.as_str()) {
+                    d.media_type = m.to_string();
+                }
+            }
+        }
+        let d = &d;
         if is_index_media_type(&d.media_type) {
             let index: ImageIndex = self.read_json(&rel, &what)?;
             self.agree(&d.media_type, index.media_type.as_deref(), &what)?;
