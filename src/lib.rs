@@ -12,14 +12,16 @@
 //! # Non-goals
 //!
 //! No network, ever: no module opens a socket to fetch anything, and no HTTP client is compiled
-//! in. airlock does not sign, does not talk to Fulcio, Rekor or a TSA, and never trusts a time it
-//! did not verify.
+//! in. airlock signs nothing of anyone else's (only its own ledger checkpoints and exported
+//! verification summaries, with its deployment key), does not talk to Fulcio, Rekor or a TSA, and
+//! never trusts a time it did not verify.
 //!
 //! # Data flow
 //!
 //! ```text
-//! bytes ──▶ bundle (parse, capped) ──▶ verify (all crypto, time passed in) ──▶ policy ──▶ cli
-//!                          trust (TUF refresh, typed trusted root) ──┘
+//! stick ──▶ archive ──▶ oci / blobs ──▶ evidence ──▶ verify (all crypto, time passed in)
+//!                                                      ──▶ policy ──▶ import ──▶ store ──▶ cli
+//! bytes ──▶ bundle (parse, capped) ──┘        trust (TUF refresh, typed trusted roots) ──┘
 //! ```
 //!
 //! An untrusted [`bundle::Bundle`] becomes a [`verify::VerifiedBundle`] only inside
@@ -35,6 +37,12 @@
 //! - [`limits`]: every cap on outside input; [`clock`]: the one reader of system time.
 //! - [`input`]: opening the operator's files (regular files only, capped); [`text`]: the one
 //!   escaping of outside strings shown to a person.
+//! - [`archive`]: safe reading of tar, tar.gz, tar.zst and folders into staging, hashed once.
+//! - [`oci`]: OCI layouts, manifests, cosign tags and referrers; legacy signatures as bundles.
+//! - [`evidence`]: unverified evidence found beside an artifact.
+//! - [`import`]: the pipeline from a stick to a verdict per artifact, kept in `accepted/` or
+//!   `quarantine/`; `reverify`.
+//! - [`store`]: the verification ledger (sled): chained, HMAC'd, indexed, exportable.
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
