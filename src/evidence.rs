@@ -14,6 +14,27 @@ pub struct Evidence {
     /// Where it was found, for reports ("layout blobs/sha256/ab… (.sig tag, layer 0)").
     pub origin: String,
     pub material: Material,
+    /// The bytes it was read from (a bundle file, a layer and its annotations), kept in the
+    /// ledger by digest so that the decision can be read back later.
+    pub raw: Vec<RawPart>,
+}
+
+/// Bytes evidence was read from.
+#[derive(Debug, Clone)]
+pub struct RawPart {
+    /// `bundle`, `layer`, `annotations`, `record`, `envelope`.
+    pub label: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+impl RawPart {
+    /// `sha256:<hex>` of the bytes: how the ledger names them.
+    pub fn digest(&self) -> String {
+        format!(
+            "sha256:{}",
+            hex::encode(crate::verify::crypto::sha256(&self.bytes))
+        )
+    }
 }
 
 /// What the evidence is.

@@ -362,3 +362,40 @@ fn verify_bundle_records_only_when_asked() {
         "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf"
     );
 }
+
+#[test]
+fn evidence_and_policy_bytes_are_stored_once_and_read_back() {
+    let e = env(&all_policy());
+    let m = fs::fake().mint(&fs::Spec::v03());
+    let bundle = serde_json::to_vec(&m.bundle).unwrap();
+    let dir = e.dir.path().join("blobs");
+    oci::write_files(
+        &dir,
+        &[
+            ("app.bin".into(), m.artifact.clone()),
+            ("app.bin.sigstore.json".into(), bundle.clone()),
+        ],
+    );
+    assert_eq!(e.import(&[&dir]).code, 0);
+    assert_eq!(e.import(&[&dir]).code, 0, "the same evidence again");
+    let rs = records(&e, &[]);
+    assert_eq!(rs.len(), 2);
+    let want = format!("sha256:{}", hex::encode(fs::sha256(&bundle)));
+    for r in &rs {
+        assert_eq!(r["storedEvidence"], serde_json::json!([want]));
+    }
+    let id = rs[0]["id"].as_u64().unwrap().to_string();
+    let (code, out, err) = run(&e, &["show", &id, "--json", "--evidence"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let stored = v["storedEvidenceBytes"].as_array().unwrap();
+    assert_eq!(stored.len(), 2, "the bundle and the policy: {stored:?}");
+    assert_eq!(fs::unb64(stored[0]["base64"].as_str().unwrap()), bundle);
+    assert_eq!(
+        fs::unb64(stored[1]["base64"].as_str().unwrap()),
+        std::fs::read(&e.policy).unwrap()
+    );
+    // Stored once: two imports of the same evidence, two blobs in all (bundle and policy).
+    let l = airlock::store::Ledger::open(&e.data, None).unwrap();
+    assert_eq!(l.evidence_count(), 2);
+}

@@ -195,7 +195,7 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
     if crash.as_deref() == Some("before-record") {
         std::process::abort();
     }
-    if let Err(e) = ledger.append_crashing(&records, now, crash.as_deref()) {
+    if let Err(e) = ledger.append_crashing(&records, &outcome.blobs, now, crash.as_deref()) {
         return unusable(
             args.json,
             e.code(),

@@ -52,6 +52,9 @@ pub struct ShowArgs {
     pub id: u64,
     #[arg(long)]
     pub json: bool,
+    /// Also print the stored evidence and policy bytes the record names (base64 in --json).
+    #[arg(long)]
+    pub evidence: bool,
     #[arg(long, value_name = "FILE")]
     pub hmac_key_file: Option<PathBuf>,
 }
@@ -254,14 +257,43 @@ pub fn show(a: ShowArgs, data_dir: &Path) -> u8 {
     };
     match l.get(a.id) {
         Ok(Some(r)) => {
+            let mut digests = r.body.stored_evidence.clone();
+            digests.extend(r.body.decided_under.policy_digest.clone());
+            let mut stored = Vec::new();
+            if a.evidence {
+                for d in &digests {
+                    match l.evidence(d) {
+                        Ok(Some(b)) => stored.push(serde_json::json!({
+                            "digest": d, "size": b.len(), "base64": crate::bundle::json::b64_encode(&b),
+                        })),
+                        Ok(None) => stored.push(serde_json::json!({"digest": d, "missing": true})),
+                        Err(e) => {
+                            warn(&format!("airlock show: [{}] {e}", e.code()));
+                            return EXIT_USAGE;
+                        }
+                    }
+                }
+            }
             if a.json {
-                json_out(&r);
+                let mut v = serde_json::to_value(&r).unwrap_or_default();
+                if a.evidence {
+                    v["storedEvidenceBytes"] = serde_json::Value::Array(stored);
+                }
+                json_out(&v);
             } else {
                 let pretty = serde_json::to_string_pretty(&r).unwrap_or_default();
-                say_lines(&format!(
-                    "record {} (chain: previous {}, this {})\n{pretty}",
+                let mut s = format!(
+                    "record {} (chain: previous {}, this {})\n{pretty}\n",
                     r.id, r.prev_hash, r.hash
-                ));
+                );
+                for e in &stored {
+                    s.push_str(&format!(
+                        "stored {} ({} bytes)\n",
+                        e["digest"].as_str().unwrap_or(""),
+                        e["size"].as_u64().unwrap_or(0)
+                    ));
+                }
+                say_lines(&s);
             }
             EXIT_OK
         }

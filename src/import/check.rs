@@ -416,7 +416,11 @@ impl Checker<'_> {
         let mut facts = Vec::new();
         let results: Vec<EvidenceResult> = evidence
             .iter()
-            .map(|ev| self.verify_one(ev, subject.digest, &mut names, &mut facts))
+            .map(|ev| {
+                let mut r = self.verify_one(ev, subject.digest, &mut names, &mut facts);
+                r.stored = ev.raw.iter().map(|p| p.digest()).collect();
+                r
+            })
             .collect();
         names.sort();
         names.dedup();

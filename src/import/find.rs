@@ -68,6 +68,12 @@ fn read_capped(staging: &Path, rel: &str, cap: u64) -> Result<Vec<u8>, String> {
     })
 }
 
+fn raw_of(label: &'static str, bytes: Option<Vec<u8>>) -> Vec<crate::evidence::RawPart> {
+    bytes
+        .map(|b| vec![crate::evidence::RawPart { label, bytes: b }])
+        .unwrap_or_default()
+}
+
 /// The sha256 digests (hex) a bundle names: its DSSE statement's subjects, or its message digest.
 fn named_digests(b: &Bundle) -> Vec<String> {
     match &b.content {
@@ -204,18 +210,29 @@ pub fn contents(
         let origin = format!("{label}:{path}");
         match kind {
             "bundle" => {
-                let (material, digests) =
-                    match read_capped(staging, &path, limits::MAX_BUNDLE_BYTES)
-                        .map_err(|m| ("bundle-unreadable", m))
-                        .and_then(|b| Bundle::from_json(&b).map_err(|e| (e.code(), e.to_string())))
-                    {
-                        Ok(b) => {
-                            let d = named_digests(&b);
-                            (Material::Bundle(Box::new(b)), d)
-                        }
-                        Err((code, message)) => (Material::Broken { code, message }, Vec::new()),
-                    };
-                bind(&mut out, &stem, digests, Evidence { origin, material });
+                let bytes = read_capped(staging, &path, limits::MAX_BUNDLE_BYTES);
+                let (material, digests) = match bytes
+                    .as_ref()
+                    .map_err(|m| ("bundle-unreadable", m.clone()))
+                    .and_then(|b| Bundle::from_json(b).map_err(|e| (e.code(), e.to_string())))
+                {
+                    Ok(b) => {
+                        let d = named_digests(&b);
+                        (Material::Bundle(Box::new(b)), d)
+                    }
+                    Err((code, message)) => (Material::Broken { code, message }, Vec::new()),
+                };
+                let raw = raw_of("bundle", bytes.ok());
+                bind(
+                    &mut out,
+                    &stem,
+                    digests,
+                    Evidence {
+                        origin,
+                        material,
+                        raw,
+                    },
+                );
             }
             "jsonl" => {
                 let bytes = match read_capped(staging, &path, limits::MAX_BUNDLE_BYTES * 4) {
@@ -231,6 +248,7 @@ pub fn contents(
                                     code: "bundle-unreadable",
                                     message: m,
                                 },
+                                raw: Vec::new(),
                             },
                         );
                         continue;
@@ -256,6 +274,7 @@ pub fn contents(
                                         code: "bundle-unreadable",
                                         message: e.to_string(),
                                     },
+                                    raw: Vec::new(),
                                 },
                             );
                             break;
@@ -279,46 +298,76 @@ pub fn contents(
                         ),
                     };
                     // A JSON-lines file names its subjects by digest only.
-                    bind(&mut out, "", digests, Evidence { origin, material });
+                    let raw = raw_of("bundle", Some(text.into_bytes()));
+                    bind(
+                        &mut out,
+                        "",
+                        digests,
+                        Evidence {
+                            origin,
+                            material,
+                            raw,
+                        },
+                    );
                 }
             }
             "proof" => {
-                let (material, digests) =
-                    match read_capped(staging, &path, limits::MAX_BUNDLE_BYTES)
-                        .map_err(|m| ("proof-record-malformed", m))
-                        .and_then(|b| {
-                            ProofRecord::from_json(&b).map_err(|e| (e.code(), e.to_string()))
-                        }) {
-                        Ok(r) => {
-                            let d = r.subjects.iter().map(|s| s.sha256.clone()).collect();
-                            (Material::Proof(Box::new(r)), d)
-                        }
-                        Err((code, message)) => (Material::Broken { code, message }, Vec::new()),
-                    };
-                bind(&mut out, &stem, digests, Evidence { origin, material });
+                let bytes = read_capped(staging, &path, limits::MAX_BUNDLE_BYTES);
+                let (material, digests) = match bytes
+                    .as_ref()
+                    .map_err(|m| ("proof-record-malformed", m.clone()))
+                    .and_then(|b| ProofRecord::from_json(b).map_err(|e| (e.code(), e.to_string())))
+                {
+                    Ok(r) => {
+                        let d = r.subjects.iter().map(|s| s.sha256.clone()).collect();
+                        (Material::Proof(Box::new(r)), d)
+                    }
+                    Err((code, message)) => (Material::Broken { code, message }, Vec::new()),
+                };
+                let raw = raw_of("record", bytes.ok());
+                bind(
+                    &mut out,
+                    &stem,
+                    digests,
+                    Evidence {
+                        origin,
+                        material,
+                        raw,
+                    },
+                );
             }
             _ => {
-                let (material, digests) =
-                    match read_capped(staging, &path, limits::MAX_BUNDLE_BYTES)
-                        .map_err(|m| ("dsse-unreadable", m))
-                        .and_then(|b| {
-                            crate::bundle::Envelope::from_json(&b)
-                                .map_err(|e| (e.code(), e.to_string()))
-                        }) {
-                        Ok(env) => {
-                            let d = crate::bundle::dsse::Statement::from_json(&env.payload)
-                                .map(|st| {
-                                    st.subject
-                                        .iter()
-                                        .filter_map(|s| s.digest.get("sha256").cloned())
-                                        .collect()
-                                })
-                                .unwrap_or_default();
-                            (Material::HmacEnvelope(Box::new(env)), d)
-                        }
-                        Err((code, message)) => (Material::Broken { code, message }, Vec::new()),
-                    };
-                bind(&mut out, &stem, digests, Evidence { origin, material });
+                let bytes = read_capped(staging, &path, limits::MAX_BUNDLE_BYTES);
+                let (material, digests) = match bytes
+                    .as_ref()
+                    .map_err(|m| ("dsse-unreadable", m.clone()))
+                    .and_then(|b| {
+                        crate::bundle::Envelope::from_json(b).map_err(|e| (e.code(), e.to_string()))
+                    }) {
+                    Ok(env) => {
+                        let d = crate::bundle::dsse::Statement::from_json(&env.payload)
+                            .map(|st| {
+                                st.subject
+                                    .iter()
+                                    .filter_map(|s| s.digest.get("sha256").cloned())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        (Material::HmacEnvelope(Box::new(env)), d)
+                    }
+                    Err((code, message)) => (Material::Broken { code, message }, Vec::new()),
+                };
+                let raw = raw_of("envelope", bytes.ok());
+                bind(
+                    &mut out,
+                    &stem,
+                    digests,
+                    Evidence {
+                        origin,
+                        material,
+                        raw,
+                    },
+                );
             }
         }
     }

@@ -69,10 +69,12 @@ pub struct Unusable {
     pub message: String,
 }
 
-/// The report, and the inputs that could not be read at all.
+/// The report, the inputs that could not be read at all, and the bytes of every piece of
+/// evidence and of the policy, by digest (for the ledger).
 pub struct Outcome {
     pub report: ImportReport,
     pub unusable: Vec<Unusable>,
+    pub blobs: std::collections::BTreeMap<String, Vec<u8>>,
 }
 
 fn data_dir_err(path: &Path, e: impl std::fmt::Display) -> ImportError {
@@ -139,12 +141,14 @@ pub fn run(req: &Request<'_>) -> Result<Outcome, ImportError> {
         ..ImportReport::default()
     };
     let mut unusable = Vec::new();
+    let mut blobs = std::collections::BTreeMap::new();
+    blobs.insert(req.policies.digest.clone(), req.policies.text.clone());
     let mut matched = vec![false; req.policies.policies.len()];
     let inputs = expand(req.inputs);
     for (n, input) in inputs.iter().enumerate() {
         let work = staging_root.join(format!("{import_id}-{n}"));
         private_dir(&work)?;
-        let r = import_one(req, input, &work, &import_id, &mut matched);
+        let r = import_one(req, input, &work, &import_id, &mut matched, &mut blobs);
         // Whatever happened, nothing of this input is left in staging.
         let _ = fs::remove_dir_all(&work);
         match r? {
@@ -168,7 +172,11 @@ pub fn run(req: &Request<'_>) -> Result<Outcome, ImportError> {
         .filter(|(_, m)| !**m)
         .map(|(p, _)| p.name.clone())
         .collect();
-    Ok(Outcome { report, unusable })
+    Ok(Outcome {
+        report,
+        unusable,
+        blobs,
+    })
 }
 
 /// A folder that holds only tarballs at its top (a stick's mount point, an inbox) is imported as
@@ -225,6 +233,7 @@ fn import_one(
     work: &Path,
     import_id: &str,
     matched: &mut [bool],
+    blobs: &mut std::collections::BTreeMap<String, Vec<u8>>,
 ) -> Result<Result<InputResult, Unusable>, ImportError> {
     let name = input_name(input);
     let meta = match fs::metadata(input) {
@@ -314,6 +323,16 @@ fn import_one(
             return Ok(Ok(result));
         }
     };
+    for ev in contents
+        .layouts
+        .iter()
+        .flat_map(|(_, f)| f.evidence.iter().map(|(_, e)| e))
+        .chain(contents.blob_evidence.values().flatten())
+    {
+        for p in &ev.raw {
+            blobs.entry(p.digest()).or_insert_with(|| p.bytes.clone());
+        }
+    }
     let checker = check::Checker {
         roots: req.roots,
         policies: req.policies,
@@ -634,6 +653,13 @@ pub fn ledger_records(report: &ImportReport) -> Vec<crate::store::RecordInput> {
                 })
                 .collect();
             r.evidence = serde_json::to_value(&a.evidence).unwrap_or_default();
+            r.stored_evidence = a
+                .evidence
+                .iter()
+                .flat_map(|e| e.stored.iter().cloned())
+                .collect();
+            r.stored_evidence.sort();
+            r.stored_evidence.dedup();
             out.push(r);
         }
     }

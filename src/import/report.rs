@@ -100,6 +100,9 @@ pub struct EvidenceResult {
     pub signed_at_source: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tlog_entries: Vec<LogEntryRef>,
+    /// `sha256:` digests of the bytes it was read from, stored in the ledger.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stored: Vec<String>,
 }
 
 impl EvidenceResult {

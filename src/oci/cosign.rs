@@ -19,7 +19,7 @@ use super::{
     annotation, legacy, sha256_hex, Descriptor, ImageManifest, DSSE_ENVELOPE, HELM_CONFIG,
     SIMPLE_SIGNING,
 };
-use crate::evidence::{Evidence, Material};
+use crate::evidence::{Evidence, Material, RawPart};
 use crate::limits;
 
 /// What kind of artifact a layout entry is.
@@ -139,10 +139,15 @@ impl Finder<'_> {
         )
     }
 
-    fn push(&mut self, subject: String, origin: String, material: Material) {
-        self.found
-            .evidence
-            .push((subject, Evidence { origin, material }));
+    fn push(&mut self, subject: String, origin: String, material: Material, raw: Vec<RawPart>) {
+        self.found.evidence.push((
+            subject,
+            Evidence {
+                origin,
+                material,
+                raw,
+            },
+        ));
     }
 
     /// The evidence layers of a `.sig` / `.att` manifest or of a referrer.
@@ -166,10 +171,23 @@ impl Finder<'_> {
                             code: "evidence-unreadable",
                             message: e,
                         },
+                        Vec::new(),
                     );
                     continue;
                 }
             };
+            let mut raw = vec![RawPart {
+                label: "layer",
+                bytes: bytes.clone(),
+            }];
+            if !l.annotations.is_empty() {
+                if let Ok(a) = serde_json::to_vec(&l.annotations) {
+                    raw.push(RawPart {
+                        label: "annotations",
+                        bytes: a,
+                    });
+                }
+            }
             let material = if l.media_type == SIMPLE_SIGNING {
                 legacy::signature_layer(bytes, &l.annotations)
             } else if l.media_type == DSSE_ENVELOPE {
@@ -191,7 +209,7 @@ impl Finder<'_> {
                 (None, Material::LegacySignature { claimed_digest, .. }) => claimed_digest.clone(),
                 (None, _) => String::new(),
             };
-            self.push(s, origin, material);
+            self.push(s, origin, material, raw);
         }
     }
 }

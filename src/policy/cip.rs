@@ -229,6 +229,8 @@ pub struct PolicySet {
     pub file: String,
     /// `sha256:<hex>` of the file's bytes.
     pub digest: String,
+    /// The file's bytes (kept in the ledger by digest: what a decision was made under).
+    pub text: Vec<u8>,
     pub policies: Vec<ClusterImagePolicy>,
 }
 
@@ -437,6 +439,7 @@ impl PolicySet {
         Ok(PolicySet {
             file: file.to_string(),
             digest,
+            text: bytes.to_vec(),
             policies,
         })
     }

@@ -76,6 +76,8 @@ pub struct Ledger {
     db: sled::Db,
     records: sled::Tree,
     meta: sled::Tree,
+    /// Evidence and policy bytes by `sha256:` digest, stored once.
+    evidence: sled::Tree,
     indexes: Vec<sled::Tree>,
     key: Vec<u8>,
     path: PathBuf,
@@ -223,6 +225,7 @@ impl Ledger {
             }
         }
         let records = db.open_tree("records").map_err(db_err)?;
+        let evidence = db.open_tree("evidence").map_err(db_err)?;
         let mut indexes = Vec::new();
         for name in INDEXES {
             indexes.push(db.open_tree(name).map_err(db_err)?);
@@ -235,6 +238,7 @@ impl Ledger {
             db,
             records,
             meta,
+            evidence,
             indexes,
             key,
             path,
@@ -248,7 +252,18 @@ impl Ledger {
         inputs: &[RecordInput],
         recorded_at: crate::time::Timestamp,
     ) -> Result<Vec<u64>, StoreError> {
-        self.append_crashing(inputs, recorded_at, None)
+        self.append_crashing(inputs, &Default::default(), recorded_at, None)
+    }
+
+    /// `append`, storing `blobs` (evidence and policy bytes by `sha256:` digest) in the same
+    /// transaction; a blob already stored is not stored again.
+    pub fn append_with(
+        &self,
+        inputs: &[RecordInput],
+        blobs: &std::collections::BTreeMap<String, Vec<u8>>,
+        recorded_at: crate::time::Timestamp,
+    ) -> Result<Vec<u64>, StoreError> {
+        self.append_crashing(inputs, blobs, recorded_at, None)
     }
 
     /// `append` that kills the process at `crash` as a power cut would (for crash tests):
@@ -258,13 +273,19 @@ impl Ledger {
     pub fn append_crashing(
         &self,
         inputs: &[RecordInput],
+        blobs: &std::collections::BTreeMap<String, Vec<u8>>,
         recorded_at: crate::time::Timestamp,
         crash: Option<&str>,
     ) -> Result<Vec<u64>, StoreError> {
-        let mut trees: Vec<&sled::Tree> = vec![&self.records, &self.meta];
+        let mut trees: Vec<&sled::Tree> = vec![&self.records, &self.meta, &self.evidence];
         trees.extend(self.indexes.iter());
         let r: Result<Vec<u64>, TransactionError<StoreError>> = trees.as_slice().transaction(|t| {
-            let (records, meta) = (&t[0], &t[1]);
+            let (records, meta, evidence) = (&t[0], &t[1], &t[2]);
+            for (digest, bytes) in blobs {
+                if evidence.get(digest.as_bytes())?.is_none() {
+                    evidence.insert(digest.as_bytes(), bytes.as_slice())?;
+                }
+            }
             let last = meta
                 .get("last_id")?
                 .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes))
@@ -283,7 +304,7 @@ impl Ledger {
                 })?;
                 records.insert(&id_key(id), bytes)?;
                 for (i, value) in rec.index_values().iter().enumerate() {
-                    if let (Some(v), Some(tree)) = (value, t.get(2 + i)) {
+                    if let (Some(v), Some(tree)) = (value, t.get(3 + i)) {
                         tree.insert(index_key(v, id), &[][..])?;
                     }
                 }
@@ -475,6 +496,20 @@ impl Ledger {
     /// The database's path, for messages.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Stored evidence (or policy) bytes by `sha256:` digest.
+    pub fn evidence(&self, digest: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .evidence
+            .get(digest.as_bytes())
+            .map_err(db_err)?
+            .map(|v| v.to_vec()))
+    }
+
+    /// How many distinct evidence blobs are stored (for the dedup ratio).
+    pub fn evidence_count(&self) -> usize {
+        self.evidence.len()
     }
 
     /// The last record's id and hash (the chain head).

@@ -78,6 +78,10 @@ pub struct RecordInput {
     /// made again from it (`airlock reverify`).
     #[serde(default)]
     pub kept_at: Option<String>,
+    /// `sha256:` digests of the evidence bytes (and the policy's, as `decidedUnder.policyDigest`)
+    /// stored once in the ledger and shared by every record that names them.
+    #[serde(default)]
+    pub stored_evidence: Vec<String>,
 }
 
 /// A sealed ledger record.
