@@ -399,3 +399,52 @@ fn evidence_and_policy_bytes_are_stored_once_and_read_back() {
     let l = airlock::store::Ledger::open(&e.data, None).unwrap();
     assert_eq!(l.evidence_count(), 2);
 }
+
+#[test]
+fn reverify_decides_from_stored_evidence_once_the_kept_input_is_deleted() {
+    let e = env(&all_policy());
+    let (l, img) = saved_legacy_image("ghcr.io/acme/app:v1");
+    let t = e.file("good.tar", &oci::tar(&l.files("")));
+    let r = e.import(&[&t]);
+    assert_eq!(r.code, 0);
+    // The operator deletes what was kept.
+    let kept = r.input()["keptAt"].as_str().unwrap().to_string();
+    std::fs::remove_file(&kept).unwrap();
+    let policy = e.policy.to_str().unwrap().to_string();
+    let root = e.root.to_str().unwrap().to_string();
+    let (code, out, err) = run(
+        &e,
+        &[
+            "reverify",
+            "--policy",
+            &policy,
+            "--trusted-root",
+            &root,
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}\n{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["fromStoredEvidence"], 1);
+    let mut spec = fs::Spec::v03();
+    spec.root.include_ca = false;
+    let without_ca = e.file(
+        "root-without-ca.json",
+        &serde_json::to_vec(&fs::fake().mint(&spec).trusted_root).unwrap(),
+    );
+    let (code, out, _) = run(
+        &e,
+        &[
+            "reverify",
+            "--policy",
+            &policy,
+            "--trusted-root",
+            without_ca.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["changes"][0]["digest"], img["digest"]);
+    assert_eq!(v["changes"][0]["reason"], "certificate-untrusted");
+}

@@ -448,7 +448,8 @@ pub fn reverify(args: ReverifyArgs, data_dir: &Path, now: Timestamp) -> u8 {
         progress: None,
         keep: false,
     };
-    let found = match crate::import::reverify::reverify(&records, &req) {
+    let fetch = |d: &str| ledger.evidence(d).ok().flatten();
+    let found = match crate::import::reverify::reverify(&records, &req, &fetch) {
         Ok(f) => f,
         Err(e) => return unusable(args.json, e.code(), &e.to_string()),
     };
@@ -498,8 +499,9 @@ pub fn reverify(args: ReverifyArgs, data_dir: &Path, now: Timestamp) -> u8 {
         .into(),
         reason: (!found.changes.is_empty()).then(|| "verdicts-changed".to_string()),
         message: Some(format!(
-            "{} decision(s) made again, {} would change, {} could not be made again",
+            "{} decision(s) made again ({} from stored evidence), {} would change, {} could not be made again",
             found.checked,
+            found.from_stored_evidence,
             found.changes.len(),
             found.not_checked.len()
         )),

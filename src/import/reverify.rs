@@ -7,8 +7,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::evidence::{Evidence, Material};
 use crate::import::report::Verdict;
-use crate::import::{run, ImportError, Request};
+use crate::import::{check, run, ImportError, Request};
 use crate::store::Record;
 
 /// A verdict that would change.
@@ -31,30 +32,138 @@ pub struct Change {
 pub struct Reverified {
     /// Records decided again.
     pub checked: usize,
+    /// Of those, decided from the evidence stored in the ledger (their kept input is gone).
+    pub from_stored_evidence: usize,
     pub changes: Vec<Change>,
-    /// Records whose kept input is gone (the operator deleted it): not decided again.
+    /// Records that could not be decided again (no kept input and no stored evidence).
     pub not_checked: Vec<String>,
 }
 
-/// Decides every record of `records` (artifact and input records) again from its kept input,
-/// with `req`'s trust roots, policy and time (`req.inputs` is ignored; nothing is kept again).
-pub fn reverify(records: &[Record], req: &Request<'_>) -> Result<Reverified, ImportError> {
+/// Reads stored evidence bytes by `sha256:` digest.
+pub type Fetch<'a> = &'a dyn Fn(&str) -> Option<Vec<u8>>;
+
+/// The evidence of an artifact record, rebuilt from the bytes the ledger stored (the kind and
+/// the order of the parts are in the record's evidence results).
+fn stored_evidence(r: &Record, fetch: Fetch<'_>) -> Option<Vec<Evidence>> {
+    let results = r.body.evidence.as_array()?;
+    let mut out = Vec::new();
+    for e in results {
+        let kind = e.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+        let origin = format!(
+            "{} (stored in the ledger)",
+            e.get("origin").and_then(|o| o.as_str()).unwrap_or("")
+        );
+        let parts: Vec<Vec<u8>> = e
+            .get("stored")
+            .and_then(|s| s.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|d| d.as_str().and_then(fetch))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let first = parts.first().cloned().unwrap_or_default();
+        let annotations: std::collections::BTreeMap<String, String> = parts
+            .get(1)
+            .and_then(|a| serde_json::from_slice(a).ok())
+            .unwrap_or_default();
+        let material = match kind {
+            _ if parts.is_empty() => continue,
+            "cosign-signature" => crate::oci::legacy::signature_layer(first, &annotations),
+            "cosign-attestation" => crate::oci::legacy::attestation_layer(&first, &annotations),
+            "sigstore-bundle" => match crate::bundle::Bundle::from_json(&first) {
+                Ok(b) => Material::Bundle(Box::new(b)),
+                Err(e) => Material::Broken {
+                    code: e.code(),
+                    message: e.to_string(),
+                },
+            },
+            "proof-record" => match crate::bundle::proof::ProofRecord::from_json(&first) {
+                Ok(p) => Material::Proof(Box::new(p)),
+                Err(e) => Material::Broken {
+                    code: e.code(),
+                    message: e.to_string(),
+                },
+            },
+            "hmac-dsse-envelope" => match crate::bundle::Envelope::from_json(&first) {
+                Ok(env) => Material::HmacEnvelope(Box::new(env)),
+                Err(e) => Material::Broken {
+                    code: e.code(),
+                    message: e.to_string(),
+                },
+            },
+            _ => continue,
+        };
+        out.push(Evidence {
+            origin,
+            material,
+            raw: Vec::new(),
+        });
+    }
+    Some(out)
+}
+
+/// Decides every record of `records` (artifact and input records) again, from its kept input,
+/// or when the operator deleted that, from the evidence the ledger stored (`fetch`), with
+/// `req`'s trust roots, policy and time (`req.inputs` is ignored; nothing is kept again).
+pub fn reverify(
+    records: &[Record],
+    req: &Request<'_>,
+    fetch: Fetch<'_>,
+) -> Result<Reverified, ImportError> {
     let mut by_input: BTreeMap<String, Vec<&Record>> = BTreeMap::new();
     let mut out = Reverified::default();
+    let checker = check::Checker {
+        roots: req.roots,
+        policies: req.policies,
+        now: req.now,
+    };
     for r in records {
         if r.body.kind != "artifact" && r.body.kind != "input" {
             continue;
         }
-        match &r.body.kept_at {
-            Some(k) if std::path::Path::new(k).exists() => {
-                by_input.entry(k.clone()).or_default().push(r)
-            }
-            Some(k) => out
-                .not_checked
-                .push(format!("record {}: its input {k} is gone", r.id)),
-            None => out
-                .not_checked
-                .push(format!("record {}: no kept input", r.id)),
+        if let Some(k) = r
+            .body
+            .kept_at
+            .as_deref()
+            .filter(|k| std::path::Path::new(k).exists())
+        {
+            by_input.entry(k.to_string()).or_default().push(r);
+            continue;
+        }
+        // The kept input is gone: decide again from the evidence the ledger stored.
+        let (Some(a), Some(evidence)) = (&r.body.artifact, stored_evidence(r, fetch)) else {
+            out.not_checked.push(format!(
+                "record {}: its input is gone and it names no stored evidence",
+                r.id
+            ));
+            continue;
+        };
+        let mut names = vec![a.name.clone()];
+        names.extend(a.reference.clone());
+        names.extend(a.chart.clone());
+        let refs: Vec<&Evidence> = evidence.iter().collect();
+        let res = checker.check(
+            check::Subject {
+                digest: &a.digest,
+                names,
+                searched: "the evidence stored in the ledger",
+            },
+            &refs,
+        );
+        out.checked += 1;
+        out.from_stored_evidence += 1;
+        if res.verdict.as_str() != r.body.verdict {
+            out.changes.push(Change {
+                record_id: r.id,
+                import_id: r.body.import_id.clone(),
+                artifact: a.name.clone(),
+                digest: a.digest.clone(),
+                was: r.body.verdict.clone(),
+                now: res.verdict.as_str().into(),
+                reason: res.reason,
+                message: res.message,
+            });
         }
     }
     for (kept, recs) in by_input {
