@@ -68,6 +68,38 @@ fn read_capped(staging: &Path, rel: &str, cap: u64) -> Result<Vec<u8>, String> {
     })
 }
 
+/// What parsing an evidence file gives: the material and the sha256 digests (hex) it names.
+type Parsed = (Material, Vec<String>);
+
+/// One evidence file read (capped) and parsed; unreadable or malformed, it is broken evidence.
+fn file_evidence(
+    staging: &Path,
+    path: &str,
+    origin: String,
+    label: &'static str,
+    unreadable: &'static str,
+    parse: impl FnOnce(&[u8]) -> Result<Parsed, (&'static str, String)>,
+) -> (Evidence, Vec<String>) {
+    let bytes = read_capped(staging, path, limits::MAX_BUNDLE_BYTES);
+    let (material, digests) = match bytes
+        .as_ref()
+        .map_err(|m| (unreadable, m.clone()))
+        .and_then(|b| parse(b))
+    {
+        Ok(p) => p,
+        Err((code, message)) => (Material::Broken { code, message }, Vec::new()),
+    };
+    let raw = raw_of(label, bytes.ok());
+    (
+        Evidence {
+            origin,
+            material,
+            raw,
+        },
+        digests,
+    )
+}
+
 fn raw_of(label: &'static str, bytes: Option<Vec<u8>>) -> Vec<crate::evidence::RawPart> {
     bytes
         .map(|b| vec![crate::evidence::RawPart { label, bytes: b }])
@@ -210,29 +242,16 @@ pub fn contents(
         let origin = format!("{label}:{path}");
         match kind {
             "bundle" => {
-                let bytes = read_capped(staging, &path, limits::MAX_BUNDLE_BYTES);
-                let (material, digests) = match bytes
-                    .as_ref()
-                    .map_err(|m| ("bundle-unreadable", m.clone()))
-                    .and_then(|b| Bundle::from_json(b).map_err(|e| (e.code(), e.to_string())))
-                {
-                    Ok(b) => {
-                        let d = named_digests(&b);
-                        (Material::Bundle(Box::new(b)), d)
-                    }
-                    Err((code, message)) => (Material::Broken { code, message }, Vec::new()),
-                };
-                let raw = raw_of("bundle", bytes.ok());
-                bind(
-                    &mut out,
-                    &stem,
-                    digests,
-                    Evidence {
-                        origin,
-                        material,
-                        raw,
-                    },
-                );
+                let (ev, digests) =
+                    file_evidence(staging, &path, origin, "bundle", "bundle-unreadable", |b| {
+                        Bundle::from_json(b)
+                            .map(|b| {
+                                let d = named_digests(&b);
+                                (Material::Bundle(Box::new(b)), d)
+                            })
+                            .map_err(|e| (e.code(), e.to_string()))
+                    });
+                bind(&mut out, &stem, digests, ev);
             }
             "jsonl" => {
                 let bytes = match read_capped(staging, &path, limits::MAX_BUNDLE_BYTES * 4) {
@@ -312,62 +331,41 @@ pub fn contents(
                 }
             }
             "proof" => {
-                let bytes = read_capped(staging, &path, limits::MAX_BUNDLE_BYTES);
-                let (material, digests) = match bytes
-                    .as_ref()
-                    .map_err(|m| ("proof-record-malformed", m.clone()))
-                    .and_then(|b| ProofRecord::from_json(b).map_err(|e| (e.code(), e.to_string())))
-                {
-                    Ok(r) => {
-                        let d = r.subjects.iter().map(|s| s.sha256.clone()).collect();
-                        (Material::Proof(Box::new(r)), d)
-                    }
-                    Err((code, message)) => (Material::Broken { code, message }, Vec::new()),
-                };
-                let raw = raw_of("record", bytes.ok());
-                bind(
-                    &mut out,
-                    &stem,
-                    digests,
-                    Evidence {
-                        origin,
-                        material,
-                        raw,
+                let (ev, digests) = file_evidence(
+                    staging,
+                    &path,
+                    origin,
+                    "record",
+                    "proof-record-malformed",
+                    |b| {
+                        ProofRecord::from_json(b)
+                            .map(|r| {
+                                let d = r.subjects.iter().map(|s| s.sha256.clone()).collect();
+                                (Material::Proof(Box::new(r)), d)
+                            })
+                            .map_err(|e| (e.code(), e.to_string()))
                     },
                 );
+                bind(&mut out, &stem, digests, ev);
             }
             _ => {
-                let bytes = read_capped(staging, &path, limits::MAX_BUNDLE_BYTES);
-                let (material, digests) = match bytes
-                    .as_ref()
-                    .map_err(|m| ("dsse-unreadable", m.clone()))
-                    .and_then(|b| {
-                        crate::bundle::Envelope::from_json(b).map_err(|e| (e.code(), e.to_string()))
-                    }) {
-                    Ok(env) => {
-                        let d = crate::bundle::dsse::Statement::from_json(&env.payload)
-                            .map(|st| {
-                                st.subject
-                                    .iter()
-                                    .filter_map(|s| s.digest.get("sha256").cloned())
-                                    .collect()
+                let (ev, digests) =
+                    file_evidence(staging, &path, origin, "envelope", "dsse-unreadable", |b| {
+                        crate::bundle::Envelope::from_json(b)
+                            .map(|env| {
+                                let d = crate::bundle::dsse::Statement::from_json(&env.payload)
+                                    .map(|st| {
+                                        st.subject
+                                            .iter()
+                                            .filter_map(|s| s.digest.get("sha256").cloned())
+                                            .collect()
+                                    })
+                                    .unwrap_or_default();
+                                (Material::HmacEnvelope(Box::new(env)), d)
                             })
-                            .unwrap_or_default();
-                        (Material::HmacEnvelope(Box::new(env)), d)
-                    }
-                    Err((code, message)) => (Material::Broken { code, message }, Vec::new()),
-                };
-                let raw = raw_of("envelope", bytes.ok());
-                bind(
-                    &mut out,
-                    &stem,
-                    digests,
-                    Evidence {
-                        origin,
-                        material,
-                        raw,
-                    },
-                );
+                            .map_err(|e| (e.code(), e.to_string()))
+                    });
+                bind(&mut out, &stem, digests, ev);
             }
         }
     }

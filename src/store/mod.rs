@@ -101,15 +101,19 @@ pub struct Audit {
     pub first_broken: Option<Broken>,
 }
 
-/// Reads the ledger's HMAC key, creating it (32 random bytes, owner-only) on first use.
-fn ledger_key(path: &Path) -> Result<Vec<u8>, StoreError> {
+/// Reads a secret file of the ledger, refusing one others can read; creates it owner-only with
+/// `make()` on first use.
+fn owner_only_secret(
+    path: &Path,
+    make: impl FnOnce() -> Result<Vec<u8>, String>,
+) -> Result<Vec<u8>, StoreError> {
     use std::io::Write;
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let err = |why: String| StoreError::Key {
         path: path.to_path_buf(),
         why,
     };
-    match crate::input::read_capped(path, 4096, "ledger key") {
+    match crate::input::read_capped(path, 4096, "key") {
         Ok(k) => {
             let mode = std::fs::metadata(path)
                 .map_err(|e| err(e.to_string()))?
@@ -121,16 +125,12 @@ fn ledger_key(path: &Path) -> Result<Vec<u8>, StoreError> {
                     mode & 0o777
                 )));
             }
-            if k.len() < 32 {
-                return Err(err("shorter than 32 bytes".into()));
-            }
             Ok(k)
         }
         Err(crate::input::InputError::Open { why, .. })
             if why.kind() == std::io::ErrorKind::NotFound =>
         {
-            let mut k = vec![0u8; 32];
-            aws_lc_rs::rand::fill(&mut k).map_err(|_| err("no randomness".into()))?;
+            let k = make().map_err(err)?;
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -144,6 +144,22 @@ fn ledger_key(path: &Path) -> Result<Vec<u8>, StoreError> {
         }
         Err(e) => Err(err(e.to_string())),
     }
+}
+
+/// Reads the ledger's HMAC key, creating it (32 random bytes, owner-only) on first use.
+fn ledger_key(path: &Path) -> Result<Vec<u8>, StoreError> {
+    let k = owner_only_secret(path, || {
+        let mut k = vec![0u8; 32];
+        aws_lc_rs::rand::fill(&mut k).map_err(|_| "no randomness".to_string())?;
+        Ok(k)
+    })?;
+    if k.len() < 32 {
+        return Err(StoreError::Key {
+            path: path.to_path_buf(),
+            why: "shorter than 32 bytes".into(),
+        });
+    }
+    Ok(k)
 }
 
 /// Whether sled refused to open because another process holds the database's file lock (sled
@@ -531,46 +547,15 @@ impl Ledger {
 
     /// The deployment signing key (ECDSA P-256, PKCS#8, owner-only), created at first use.
     pub fn signing_key(&self) -> Result<crypto::SigningKey, StoreError> {
-        use std::io::Write;
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         let dir = self.path.parent().unwrap_or(Path::new("."));
         let path = dir.join("signing.key");
-        let err = |why: String| StoreError::Key {
-            path: path.clone(),
-            why,
-        };
-        let der = match crate::input::read_capped(&path, 4096, "signing key") {
-            Ok(d) => {
-                let mode = std::fs::metadata(&path)
-                    .map_err(|e| err(e.to_string()))?
-                    .permissions()
-                    .mode();
-                if mode & 0o077 != 0 {
-                    return Err(err(format!(
-                        "readable by others (mode {:o}); chmod 600 it",
-                        mode & 0o777
-                    )));
-                }
-                d
-            }
-            Err(crate::input::InputError::Open { why, .. })
-                if why.kind() == std::io::ErrorKind::NotFound =>
-            {
-                let d = crypto::SigningKey::generate_pkcs8().map_err(|e| err(e.to_string()))?;
-                let mut f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(&path)
-                    .map_err(|e| err(e.to_string()))?;
-                f.write_all(&d)
-                    .and_then(|()| f.sync_all())
-                    .map_err(|e| err(e.to_string()))?;
-                d
-            }
-            Err(e) => return Err(err(e.to_string())),
-        };
-        crypto::SigningKey::from_pkcs8(&der).map_err(|e| err(e.to_string()))
+        let der = owner_only_secret(&path, || {
+            crypto::SigningKey::generate_pkcs8().map_err(|e| e.to_string())
+        })?;
+        crypto::SigningKey::from_pkcs8(&der).map_err(|e| StoreError::Key {
+            path,
+            why: e.to_string(),
+        })
     }
 
     /// Test hook: overwrites record `id`'s bytes as an attacker with disk access would.
