@@ -107,6 +107,24 @@ fn root_ref(info: &crate::trust::RootInfo, instance: Option<String>) -> TrustRoo
     }
 }
 
+/// What an import or a re-verification needs before it reads anything: the validated policy, the
+/// trust roots and the open ledger.
+fn prepare(
+    policy: &Path,
+    trusted_root: Option<&Path>,
+    instance: Option<&str>,
+    hmac_key_file: Option<&Path>,
+    data_dir: &Path,
+    now: Timestamp,
+) -> Result<(PolicySet, super::verify_bundle::Roots, crate::store::Ledger), (&'static str, String)>
+{
+    let policies = load_policy(policy).map_err(|m| ("policy-invalid", m))?;
+    let roots = super::verify_bundle::resolve_root_for(trusted_root, instance, data_dir, now)?;
+    let ledger = crate::store::Ledger::open(data_dir, hmac_key_file)
+        .map_err(|e| (e.code(), e.to_string()))?;
+    Ok((policies, roots, ledger))
+}
+
 /// Refuses the whole command before any input is read: one line on stderr, and with `--json`
 /// one JSON object (`reason`, `message`) on stdout; exit 2.
 fn unusable(json: bool, code: &str, message: &str) -> u8 {
@@ -128,24 +146,18 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
             "no policy given: pass --policy FILE (a ClusterImagePolicy); airlock never imports without one",
         );
     };
-    let policies = match load_policy(policy_path) {
-        Ok(p) => p,
-        Err(m) => return unusable(args.json, "policy-invalid", &m),
-    };
-    let roots = match super::verify_bundle::resolve_root_for(
+    // The ledger is opened before any input is read: an import that cannot be recorded does
+    // not happen.
+    let (policies, roots, ledger) = match prepare(
+        policy_path,
         args.trusted_root.as_deref(),
         args.instance.as_deref(),
+        args.hmac_key_file.as_deref(),
         data_dir,
         now,
     ) {
-        Ok(r) => r,
+        Ok(p) => p,
         Err((code, m)) => return unusable(args.json, code, &m),
-    };
-    // The ledger is opened before any input is read: an import that cannot be recorded does
-    // not happen.
-    let ledger = match crate::store::Ledger::open(data_dir, args.hmac_key_file.as_deref()) {
-        Ok(l) => l,
-        Err(e) => return unusable(args.json, e.code(), &e.to_string()),
     };
     // Holding the ledger, this is the only import of the data dir: what a killed import left in
     // staging is removed.
@@ -414,22 +426,16 @@ pub fn reverify(args: ReverifyArgs, data_dir: &Path, now: Timestamp) -> u8 {
         .policy
         .clone()
         .unwrap_or_else(|| data_dir.join("policy.yaml"));
-    let policies = match load_policy(&policy_path) {
-        Ok(p) => p,
-        Err(m) => return unusable(args.json, "policy-invalid", &m),
-    };
-    let roots = match super::verify_bundle::resolve_root_for(
+    let (policies, roots, ledger) = match prepare(
+        &policy_path,
         args.trusted_root.as_deref(),
         None,
+        args.hmac_key_file.as_deref(),
         data_dir,
         now,
     ) {
-        Ok(r) => r,
+        Ok(p) => p,
         Err((code, m)) => return unusable(args.json, code, &m),
-    };
-    let ledger = match crate::store::Ledger::open(data_dir, args.hmac_key_file.as_deref()) {
-        Ok(l) => l,
-        Err(e) => return unusable(args.json, e.code(), &e.to_string()),
     };
     let records = match ledger.query(&crate::store::Filter {
         since,
