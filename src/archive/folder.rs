@@ -24,15 +24,12 @@ pub(super) fn stage(
         entries: 0,
         bytes: 0,
         files: Vec::new(),
-        skipped: 0,
         names: Names::default(),
     };
     w.dir(source, &[])?;
     Ok(Staged {
         format: Format::Folder,
-        root: dest.to_path_buf(),
         files: w.files,
-        skipped: w.skipped,
         source_bytes: 0,
         source_sha256: None,
     })
@@ -46,7 +43,6 @@ struct Walk<'a> {
     entries: usize,
     bytes: u64,
     files: Vec<StagedFile>,
-    skipped: usize,
     names: Names,
 }
 
@@ -110,7 +106,6 @@ impl Walk<'_> {
             }
             self.names.add(&components, false).map_err(refuse)?;
             if !(self.select.keep)(&components) {
-                self.skipped += 1;
                 continue;
             }
             let size = meta.len();

@@ -187,12 +187,8 @@ pub struct StagedFile {
 #[derive(Debug, Clone)]
 pub struct Staged {
     pub format: Format,
-    /// Where the files were written.
-    pub root: PathBuf,
     /// Every file written, in medium order.
     pub files: Vec<StagedFile>,
-    /// Files read through but not selected.
-    pub skipped: usize,
     /// Size of the source file as read (0 for a folder).
     pub source_bytes: u64,
     /// SHA-256 of the source file as read (`None` for a folder).
@@ -323,15 +319,10 @@ pub fn stage_reader<R: BufRead + SourceStats>(
         format: format.as_str(),
         why: e.to_string(),
     })?;
-    let (source_bytes, source_sha256) = reader.finish().map_err(|e| match e {
-        SourceFinishError::Copy(p, why) => ArchiveError::Staging { path: p, why },
-    })?;
-    let skipped = files.iter().filter(|f| f.is_none()).count();
+    let (source_bytes, source_sha256) = reader.finish()?;
     Ok(Staged {
         format,
-        root: dest.to_path_buf(),
-        files: files.into_iter().flatten().collect(),
-        skipped,
+        files,
         source_bytes,
         source_sha256,
     })
@@ -365,13 +356,8 @@ pub trait SourceStats {
     /// A shared counter of the raw bytes read so far.
     fn counter(&self) -> std::rc::Rc<std::cell::Cell<u64>>;
     /// The size and SHA-256 of what was read, once it was read to the end.
-    fn finish(self) -> Result<(u64, Option<[u8; 32]>), SourceFinishError>;
-}
-
-/// Why the copy of the source could not be completed.
-#[derive(Debug)]
-pub enum SourceFinishError {
-    Copy(PathBuf, String),
+    /// Fails with [`ArchiveError::Staging`] when the copy of the source could not be completed.
+    fn finish(self) -> Result<(u64, Option<[u8; 32]>), ArchiveError>;
 }
 
 /// The source file read on its own thread, which hashes every byte and writes the copy while
@@ -520,13 +506,13 @@ impl SourceStats for Piped<'_> {
         self.read.clone()
     }
 
-    fn finish(mut self) -> Result<(u64, Option<[u8; 32]>), SourceFinishError> {
+    fn finish(mut self) -> Result<(u64, Option<[u8; 32]>), ArchiveError> {
         let copy_path = self.copy_path.clone().unwrap_or_default();
-        let end = self.join().ok_or_else(|| {
-            SourceFinishError::Copy(copy_path.clone(), "the reader thread failed".into())
-        })?;
+        let end = self
+            .join()
+            .ok_or_else(|| staging(&copy_path, "the reader thread failed"))?;
         if let Some(e) = end.copy_error {
-            return Err(SourceFinishError::Copy(copy_path, e));
+            return Err(staging(&copy_path, e));
         }
         Ok((end.total, Some(end.sha256)))
     }
@@ -540,7 +526,7 @@ impl SourceStats for io::BufReader<&[u8]> {
         ))
     }
 
-    fn finish(self) -> Result<(u64, Option<[u8; 32]>), SourceFinishError> {
+    fn finish(self) -> Result<(u64, Option<[u8; 32]>), ArchiveError> {
         Ok((0, None))
     }
 }

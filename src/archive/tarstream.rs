@@ -62,12 +62,12 @@ impl<R: Read> Read for Guard<'_, R> {
     }
 }
 
-/// Reads the whole tar stream; returns one item per regular file (`None` when not selected).
+/// Reads the whole tar stream; returns the regular files selected and written, in stream order.
 pub(super) fn extract<R: Read>(
     reader: R,
     ctx: &Ctx<'_>,
     compressed: Option<&Rc<Cell<u64>>>,
-) -> Result<Vec<Option<StagedFile>>, ArchiveError> {
+) -> Result<Vec<StagedFile>, ArchiveError> {
     let mut g = Guard {
         inner: reader,
         out: 0,
@@ -174,12 +174,11 @@ fn read_extension(
     Ok(data)
 }
 
-fn run(r: &mut impl Read, ctx: &Ctx<'_>) -> Result<Vec<Option<StagedFile>>, ArchiveError> {
+fn run(r: &mut impl Read, ctx: &Ctx<'_>) -> Result<Vec<StagedFile>, ArchiveError> {
     let l = ctx.limits;
     let mut out = Vec::new();
     let mut names = Names::default();
     let mut entries = 0usize;
-    let mut written_files = 0usize;
     let mut written_bytes = 0u64;
     let mut long_name: Option<Vec<u8>> = None;
     let mut pax_path: Option<Vec<u8>> = None;
@@ -336,11 +335,9 @@ fn run(r: &mut impl Read, ctx: &Ctx<'_>) -> Result<Vec<Option<StagedFile>>, Arch
         }
         if !(ctx.select.keep)(&components) {
             skip(r, size.saturating_add(padding(size))).map_err(|e| corrupt(ctx, e))?;
-            out.push(None);
             continue;
         }
-        written_files += 1;
-        if written_files > l.max_files {
+        if out.len() >= l.max_files {
             return Err(ArchiveError::TooLarge {
                 path: ctx.label.to_path_buf(),
                 what: "the number of files".into(),
@@ -361,11 +358,11 @@ fn run(r: &mut impl Read, ctx: &Ctx<'_>) -> Result<Vec<Option<StagedFile>>, Arch
         }
         let sha256 = write_file(r, size, &target, &|e| corrupt(ctx, e))?;
         skip(r, padding(size)).map_err(|e| corrupt(ctx, e))?;
-        out.push(Some(StagedFile {
+        out.push(StagedFile {
             path: components.join("/"),
             size,
             sha256,
-        }));
+        });
     }
     Ok(out)
 }
