@@ -50,19 +50,7 @@ fn push_escaped(out: &mut String, c: char) {
 /// `s` with every control and bidi character escaped, cut after `max_chars` characters of
 /// input with an ellipsis.
 pub fn escape_capped(s: &str, max_chars: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max_chars.saturating_mul(4)));
-    for (i, c) in s.chars().enumerate() {
-        if i >= max_chars {
-            out.push(ELLIPSIS);
-            break;
-        }
-        if needs_escape(c) {
-            push_escaped(&mut out, c);
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    escape_bytes_capped(s.as_bytes(), max_chars)
 }
 
 /// One untrusted value (a name, a field, an identity) made printable, capped at
@@ -78,7 +66,7 @@ pub fn escape_bytes(b: &[u8]) -> String {
 }
 
 fn escape_bytes_capped(b: &[u8], max_chars: usize) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(b.len().min(max_chars.saturating_mul(4)));
     let mut shown = 0usize;
     for chunk in b.utf8_chunks() {
         for c in chunk.valid().chars() {
