@@ -2,7 +2,8 @@
 //! read under a cap, lines read under a cap.
 //!
 //! Owns: `open` of outside paths (bundles, trusted roots, keys, artifacts, batch files, policies)
-//! and the bounded readers over them. Must not touch: what the bytes mean, the data dir.
+//! and the bounded readers over them, also over the files import staged from them. Must not
+//! touch: what the bytes mean, the data dir.
 //!
 //! Why: `open()` of a FIFO blocks until a writer appears, so a FIFO named as `--bundle` hung
 //! the appliance; `/dev/zero` read "line by line" grows without end. Every path is opened with
@@ -139,6 +140,16 @@ pub fn read_capped(path: &Path, cap: u64, what: &'static str) -> Result<Vec<u8>,
         return Err(too_large());
     }
     Ok(buf)
+}
+
+/// A file that import wrote into its staging folder, read whole under `cap`; the error names
+/// it by `rel`, its path inside the medium the operator brought, not by where it was staged.
+pub fn read_staged(staging: &Path, rel: &str, cap: u64) -> Result<Vec<u8>, String> {
+    read_capped(&staging.join(rel), cap, "staged file").map_err(|e| match e {
+        InputError::TooLarge { limit, .. } => format!("{rel} is over the {limit}-byte limit"),
+        InputError::Open { why, .. } | InputError::Read { why, .. } => format!("{rel}: {why}"),
+        other => format!("{rel}: {other}"),
+    })
 }
 
 /// Lines of a reader, each refused as soon as it passes `max_line_bytes` (the rest is never

@@ -18,6 +18,7 @@ use crate::archive::StagedFile;
 use crate::bundle::proof::ProofRecord;
 use crate::bundle::{Bundle, Content};
 use crate::evidence::{Evidence, Material};
+use crate::input::read_staged;
 use crate::limits;
 use crate::oci::{self, Orphan};
 
@@ -59,15 +60,6 @@ fn evidence_suffix(name: &str) -> Option<(&'static str, &str)> {
     None
 }
 
-fn read_capped(staging: &Path, rel: &str, cap: u64) -> Result<Vec<u8>, String> {
-    crate::input::read_capped(&staging.join(rel), cap, "evidence file").map_err(|e| match e {
-        crate::input::InputError::TooLarge { limit, .. } => {
-            format!("{rel} is over the {limit}-byte limit")
-        }
-        other => format!("{rel}: {other}"),
-    })
-}
-
 /// What parsing an evidence file gives: the material and the sha256 digests (hex) it names.
 type Parsed = (Material, Vec<String>);
 
@@ -80,7 +72,7 @@ fn file_evidence(
     unreadable: &'static str,
     parse: impl FnOnce(&[u8]) -> Result<Parsed, (&'static str, String)>,
 ) -> (Evidence, Vec<String>) {
-    let bytes = read_capped(staging, path, limits::MAX_BUNDLE_BYTES);
+    let bytes = read_staged(staging, path, limits::MAX_BUNDLE_BYTES);
     let (material, digests) = match bytes
         .as_ref()
         .map_err(|m| (unreadable, m.clone()))
@@ -254,7 +246,7 @@ pub fn contents(
                 bind(&mut out, &stem, digests, ev);
             }
             "jsonl" => {
-                let bytes = match read_capped(staging, &path, limits::MAX_BUNDLE_BYTES * 4) {
+                let bytes = match read_staged(staging, &path, limits::MAX_BUNDLE_BYTES * 4) {
                     Ok(b) => b,
                     Err(m) => {
                         bind(

@@ -11,7 +11,6 @@
 //!   `sha256-<hex>` (the referrers tag schema).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 use std::path::Path;
 
 use super::layout::{Layout, Node};
@@ -119,16 +118,7 @@ struct Finder<'a> {
 
 impl Finder<'_> {
     fn read_blob(&self, digest: &str, cap: u64) -> Result<Vec<u8>, String> {
-        let rel = self.layout.blob_path(digest);
-        let f = std::fs::File::open(self.staging.join(&rel)).map_err(|e| format!("{rel}: {e}"))?;
-        let mut buf = Vec::new();
-        f.take(cap + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| format!("{rel}: {e}"))?;
-        if buf.len() as u64 > cap {
-            return Err(format!("{rel} is over the {cap}-byte limit"));
-        }
-        Ok(buf)
+        crate::input::read_staged(self.staging, &self.layout.blob_path(digest), cap)
     }
 
     fn origin(&self, manifest: &str, how: &str, layer: usize) -> String {
