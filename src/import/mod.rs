@@ -420,12 +420,11 @@ fn import_one(
     }
     result.orphans.extend(contents.orphans.iter().cloned());
     if result.artifacts.is_empty() {
-        result.verdict = Verdict::Rejected;
-        result.reason = Some("no-artifacts".into());
-        result.message = Some(format!(
+        let message = format!(
             "{}: holds no image, chart or file to import (only evidence, or nothing)",
             crate::text::escape(&name)
-        ));
+        );
+        reject(&mut result, "no-artifacts", message);
     } else if let Some(bad) = result
         .artifacts
         .iter()
@@ -442,7 +441,7 @@ fn import_one(
             "{n} of {} artifact(s) rejected; first: {}: {}",
             result.artifacts.len(),
             crate::text::escape(&bad.artifact.name),
-            bad.message.clone().unwrap_or_default()
+            bad.message.as_deref().unwrap_or_default()
         ));
     }
     place.keep(&mut result)?;

@@ -484,12 +484,7 @@ impl Ledger {
             expected_id += 1;
             count += 1;
         }
-        let head = self
-            .meta
-            .get("head")
-            .map_err(db_err)?
-            .map(|v| String::from_utf8_lossy(&v).into_owned())
-            .unwrap_or_default();
+        let head = self.chain_head()?;
         if head != prev {
             return Ok(Audit {
                 records: count,
@@ -536,13 +531,17 @@ impl Ledger {
             .map_err(db_err)?
             .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes))
             .unwrap_or(0);
-        let head = self
+        Ok((last, self.chain_head()?))
+    }
+
+    /// The hash of the last record, as the chain head recorded it (empty for no records).
+    fn chain_head(&self) -> Result<String, StoreError> {
+        Ok(self
             .meta
             .get("head")
             .map_err(db_err)?
             .map(|v| String::from_utf8_lossy(&v).into_owned())
-            .unwrap_or_default();
-        Ok((last, head))
+            .unwrap_or_default())
     }
 
     /// The deployment signing key (ECDSA P-256, PKCS#8, owner-only), created at first use.

@@ -575,9 +575,7 @@ pub fn installed_in(
 
 /// The record of the trust root in force, without installing anything.
 pub fn installed(data_dir: &Path, now: Timestamp) -> Result<Option<RootInfo>, TrustError> {
-    Ok(Store::open(data_dir)
-        .current()?
-        .map(|g| g.info.root.restale(now)))
+    installed_in(data_dir, PUBLIC_GOOD, now)
 }
 
 /// `airlock trust init`: installs the factory trust, or verifies a repository from a pinned root.
