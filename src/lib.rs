@@ -43,18 +43,24 @@
 //! - [`import`]: the pipeline from a stick to a verdict per artifact, kept in `accepted/` or
 //!   `quarantine/`; `reverify`.
 //! - [`store`]: the verification ledger (sled): chained, HMAC'd, indexed, exportable.
+//! - [`daemon`]: the drop-folder daemon: inbox, journal, crash recovery, the control socket.
+//! - [`api`]: the daemon's read-only HTTPS API (mutual TLS optional); [`metrics`]: its
+//!   Prometheus metrics.
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod api;
 pub mod archive;
 pub mod bundle;
 pub mod cli;
 pub mod clock;
+pub mod daemon;
 pub mod der;
 pub mod evidence;
 pub mod import;
 pub mod input;
 pub mod limits;
+pub mod metrics;
 pub mod oci;
 pub mod policy;
 pub mod store;

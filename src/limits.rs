@@ -202,3 +202,50 @@ pub const LEDGER_LOCK_TRIES: u32 = 50;
 
 /// Largest export file `audit verify-export` reads (bytes).
 pub const MAX_EXPORT_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Most entries of the daemon's inbox looked at in one pass (the rest wait for the next).
+pub const MAX_DAEMON_INBOX_ENTRIES: usize = 10_000;
+
+/// Most open entries of the daemon's journal read at start.
+pub const MAX_DAEMON_JOURNAL_ENTRIES: usize = 100_000;
+
+/// Largest request a client sends on the daemon's unix socket (its command line, bytes).
+pub const MAX_SOCKET_REQUEST_BYTES: u32 = 1024 * 1024;
+
+/// Most arguments of a command sent on the daemon's unix socket.
+pub const MAX_SOCKET_ARGS: usize = 4096;
+
+/// Most commands the daemon runs for socket clients at once.
+pub const MAX_SOCKET_CLIENTS: usize = 16;
+
+/// Largest request body the API reads (it has no write endpoint: GET bodies are refused past
+/// this with 413).
+pub const MAX_API_BODY_BYTES: u64 = 1024;
+
+/// Largest request head (request line and headers) the API reads; past it, 431.
+pub const MAX_API_HEAD_BYTES: usize = 16 * 1024;
+
+/// Most headers of one API request: hyper's own cap, left at its default (a larger one moves
+/// the headers to the heap); past it, 431.
+pub const MAX_API_HEADERS: usize = 100;
+
+/// Longest query string of an API request (bytes); past it, 414.
+pub const MAX_API_QUERY_BYTES: usize = 2048;
+
+/// Most records in one page of `/v1/results` (a larger `limit` is lowered to this).
+pub const MAX_API_PAGE: usize = 1000;
+
+/// Most records of a digest's history `/v1/artifacts/{digest}` returns.
+pub const MAX_API_HISTORY: usize = 100;
+
+/// Most API connections served at once; more wait in the listen backlog.
+pub const MAX_API_CONNECTIONS: usize = 512;
+
+/// Seconds a client has to finish its TLS handshake and send a request head.
+pub const API_HANDSHAKE_SECONDS: u64 = 10;
+
+/// Seconds an idle keep-alive connection stays open.
+pub const API_IDLE_SECONDS: u64 = 60;
+
+/// Most distinct clients the rate limiter remembers (the oldest are forgotten past this).
+pub const MAX_API_RATE_CLIENTS: usize = 10_000;

@@ -85,7 +85,9 @@ pub(crate) fn load_policy(path: &Path) -> Result<PolicySet, String> {
 }
 
 /// The import's view of the loaded trust roots.
-fn trusted_of(roots: &super::verify_bundle::Roots) -> Vec<crate::import::check::Trusted<'_>> {
+pub(crate) fn trusted_of(
+    roots: &super::verify_bundle::Roots,
+) -> Vec<crate::import::check::Trusted<'_>> {
     roots
         .list
         .iter()
@@ -131,7 +133,7 @@ fn unusable(json: bool, code: &str, message: &str) -> u8 {
     warn(&format!("airlock import: [{code}] {message}"));
     if json {
         let v = serde_json::json!({"verdict": null, "reason": code, "message": message, "exit": EXIT_USAGE});
-        let mut o = std::io::stdout().lock();
+        let mut o = crate::cli::stdout();
         let _ = writeln!(o, "{v}");
     }
     EXIT_USAGE
@@ -184,6 +186,7 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
         now,
         progress: Some(&progress),
         keep: true,
+        import_id: None,
     };
     let outcome = match crate::import::run(&req) {
         Ok(o) => o,
@@ -217,7 +220,7 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
     if args.json {
         match serde_json::to_string_pretty(&outcome.report) {
             Ok(s) => {
-                let mut o = std::io::stdout().lock();
+                let mut o = crate::cli::stdout();
                 let _ = writeln!(o, "{s}");
             }
             Err(e) => warn(&format!("airlock import: cannot encode JSON: {e}")),
@@ -238,7 +241,7 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
 const PROGRESS_MIN_BYTES: u64 = 8 * 1024 * 1024;
 
 fn progress_bar() -> Option<indicatif::ProgressBar> {
-    if !std::io::stderr().is_terminal() {
+    if crate::cli::capturing() || !std::io::stderr().is_terminal() {
         return None;
     }
     let b = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
@@ -453,6 +456,7 @@ pub fn reverify(args: ReverifyArgs, data_dir: &Path, now: Timestamp) -> u8 {
         now,
         progress: None,
         keep: false,
+        import_id: None,
     };
     let fetch = |d: &str| ledger.evidence(d).ok().flatten();
     let found = match crate::import::reverify::reverify(&records, &req, &fetch) {
@@ -521,7 +525,7 @@ pub fn reverify(args: ReverifyArgs, data_dir: &Path, now: Timestamp) -> u8 {
     if args.json {
         match serde_json::to_string_pretty(&found) {
             Ok(s) => {
-                let _ = writeln!(std::io::stdout().lock(), "{s}");
+                let _ = writeln!(crate::cli::stdout(), "{s}");
             }
             Err(e) => warn(&format!("airlock reverify: cannot encode JSON: {e}")),
         }

@@ -117,7 +117,7 @@ pub fn export(a: ExportArgs, data_dir: &Path, now: crate::time::Timestamp) -> u8
     if a.public_key {
         return match l.signing_key() {
             Ok(k) => {
-                let _ = write!(std::io::stdout().lock(), "{}", k.public_pem());
+                let _ = write!(crate::cli::stdout(), "{}", k.public_pem());
                 EXIT_OK
             }
             Err(e) => {
@@ -133,7 +133,7 @@ pub fn export(a: ExportArgs, data_dir: &Path, now: crate::time::Timestamp) -> u8
     };
     match l.export(format, since, now) {
         Ok(lines) => {
-            let mut o = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut o = std::io::BufWriter::new(crate::cli::stdout());
             for line in lines {
                 let _ = writeln!(o, "{line}");
             }
@@ -157,7 +157,7 @@ fn open(data_dir: &Path, key: Option<&Path>) -> Result<Ledger, u8> {
 fn json_out(v: &impl serde::Serialize) {
     match serde_json::to_string_pretty(v) {
         Ok(s) => {
-            let _ = writeln!(std::io::stdout().lock(), "{s}");
+            let _ = writeln!(crate::cli::stdout(), "{s}");
         }
         Err(e) => warn(&format!("airlock: cannot encode JSON: {e}")),
     }
@@ -223,6 +223,7 @@ pub fn query(a: QueryArgs, data_dir: &Path) -> u8 {
         verdict: a.verdict,
         import_id: a.import_id,
         limit: Some(a.limit),
+        before: None,
     };
     match l.query(&f) {
         Ok(rs) => {

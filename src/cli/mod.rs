@@ -3,6 +3,7 @@
 //!
 //! Owns: clap definitions, output formatting. Must not touch: crypto, parsing of outside formats.
 
+pub mod daemon;
 pub mod import;
 pub mod ledger;
 pub mod trust;
@@ -55,6 +56,9 @@ pub enum Command {
         #[command(subcommand)]
         cmd: ledger::AuditCommand,
     },
+    /// Watch a drop folder: import whatever lands in it, and serve the ledger read-only (HTTPS,
+    /// mutual TLS) and to the local CLI (a unix socket in the data dir).
+    Daemon(daemon::DaemonArgs),
     /// Manage the Sigstore trust root (TUF-verified, refreshed from USB).
     Trust {
         /// Print JSON instead of text.
@@ -72,7 +76,7 @@ pub enum Command {
 /// from outside data reaches the terminal.
 pub(crate) fn say_lines(text: &str) {
     use std::io::Write;
-    let mut o = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut o = std::io::BufWriter::new(stdout());
     for l in text.lines() {
         let _ = writeln!(o, "{}", crate::text::line(l));
     }
@@ -83,7 +87,64 @@ pub(crate) fn say_lines(text: &str) {
 /// outside data stays one printable line).
 pub(crate) fn warn(text: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "{}", crate::text::line(text));
+    let _ = writeln!(stderr(), "{}", crate::text::line(text));
+}
+
+/// Where a command's standard output goes: the process's stdout, or, for a command the daemon
+/// runs for a client on its socket ([`capture`]), that client.
+pub(crate) fn stdout() -> Sink {
+    Sink(false)
+}
+
+/// Where a command's standard error goes (see [`stdout`]).
+pub(crate) fn stderr() -> Sink {
+    Sink(true)
+}
+
+/// A writer that is the process's stdout or stderr, or the client of the command this thread
+/// runs for the daemon.
+pub(crate) struct Sink(bool);
+
+/// Receives a proxied command's output: (`true` for stderr, bytes).
+pub type Capture = Box<dyn FnMut(bool, &[u8]) -> std::io::Result<()>>;
+
+thread_local! {
+    static CAPTURE: std::cell::RefCell<Option<Capture>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's command output sent to `to` instead of stdout and stderr.
+pub fn capture<T>(to: Capture, f: impl FnOnce() -> T) -> T {
+    CAPTURE.with(|c| *c.borrow_mut() = Some(to));
+    let r = f();
+    CAPTURE.with(|c| *c.borrow_mut() = None);
+    r
+}
+
+/// Whether this thread's output goes to a daemon client (no terminal: no progress bars).
+pub(crate) fn capturing() -> bool {
+    CAPTURE.with(|c| c.borrow().is_some())
+}
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let err = self.0;
+        let captured = CAPTURE.with(|c| c.borrow_mut().as_mut().map(|f| f(err, buf)));
+        match captured {
+            Some(r) => r.map(|()| buf.len()),
+            None if err => std::io::stderr().write(buf),
+            None => std::io::stdout().write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if capturing() {
+            Ok(())
+        } else if self.0 {
+            std::io::stderr().flush()
+        } else {
+            std::io::stdout().flush()
+        }
+    }
 }
 
 /// Parses the command line and runs it; returns the exit code.
@@ -96,6 +157,17 @@ pub fn main() -> u8 {
             return code;
         }
     };
+    // While a daemon holds the data dir's ledger, the commands that use it run through it.
+    if crate::daemon::socket::uses_ledger(&cli) {
+        if let Some(code) = crate::daemon::socket::forward(&cli.data_dir) {
+            return code;
+        }
+    }
+    dispatch(cli)
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn dispatch(cli: Cli) -> u8 {
     match cli.command {
         Command::Trust {
             json,
@@ -109,5 +181,6 @@ pub fn main() -> u8 {
         Command::Show(args) => ledger::show(args, &cli.data_dir),
         Command::Audit { cmd } => ledger::audit(cmd, &cli.data_dir),
         Command::Export(args) => ledger::export(args, &cli.data_dir, crate::clock::now()),
+        Command::Daemon(args) => daemon::run(args, &cli.data_dir),
     }
 }

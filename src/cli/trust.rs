@@ -61,7 +61,7 @@ fn err_line(text: &str) {
 fn json_out(value: &impl serde::Serialize) {
     match serde_json::to_string_pretty(value) {
         Ok(s) => {
-            let mut o = std::io::stdout().lock();
+            let mut o = crate::cli::stdout();
             let _ = writeln!(o, "{s}");
             let _ = o.flush();
         }
@@ -351,17 +351,15 @@ fn finish<T: serde::Serialize>(
     }
 }
 
-/// Records a trust event (an accepted or a refused init, update or import) in the ledger. The
-/// trust store's own history is the authority; a ledger that cannot be opened is said, not fatal.
-fn record_event(
-    data_dir: &Path,
+/// The ledger record of a trust event (an accepted or a refused init, update or import); `None`
+/// for a failure that is not a decision (an unreadable medium, a data dir that cannot be written).
+pub(crate) fn trust_event_record(
     instance: &str,
     action: &str,
     r: &Result<Outcome, TrustError>,
-    now: Timestamp,
-) {
+) -> Option<crate::store::RecordInput> {
     use crate::store::record_types::DecidedUnder;
-    let input = match r {
+    Some(match r {
         Ok(o) => crate::store::RecordInput {
             kind: "trust-event".into(),
             verdict: "accepted".into(),
@@ -393,7 +391,21 @@ fn record_event(
             airlock_version: env!("CARGO_PKG_VERSION").into(),
             ..Default::default()
         },
-        Err(_) => return,
+        Err(_) => return None,
+    })
+}
+
+/// Records a trust event in the ledger. The trust store's own history is the authority; a ledger
+/// that cannot be opened is said, not fatal.
+fn record_event(
+    data_dir: &Path,
+    instance: &str,
+    action: &str,
+    r: &Result<Outcome, TrustError>,
+    now: Timestamp,
+) {
+    let Some(input) = trust_event_record(instance, action, r) else {
+        return;
     };
     let recorded = crate::store::Ledger::open(data_dir, None).and_then(|l| l.append(&[input], now));
     if let Err(e) = recorded {
@@ -484,10 +496,11 @@ pub fn run(cmd: TrustCommand, data_dir: &Path, json: bool, instance: Option<&str
     }
 }
 
-/// `trust status --json`: the instance's status, and the names of every instance.
+/// `trust status --json` (and the API's `/v1/trust-root`): the instance's status, and the names
+/// of every instance.
 #[derive(serde::Serialize)]
-struct StatusWithInstances {
+pub(crate) struct StatusWithInstances {
     #[serde(flatten)]
-    status: trust::Status,
-    instances: Vec<String>,
+    pub status: trust::Status,
+    pub instances: Vec<String>,
 }

@@ -566,7 +566,14 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
     let fail_usage = |code: &'static str, msg: String| {
         if args.json {
             let f = Failure::usage(code, msg.clone());
-            println!("{}", result_json(bundle, artifact, None, &Err(f)));
+            {
+                use std::io::Write;
+                let _ = writeln!(
+                    crate::cli::stdout(),
+                    "{}",
+                    result_json(bundle, artifact, None, &Err(f))
+                );
+            }
         }
         warn(&format!("airlock: {msg}"));
         EXIT_USAGE
@@ -607,7 +614,10 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
         }
     }
     if args.json {
-        println!("{result}");
+        {
+            use std::io::Write;
+            let _ = writeln!(crate::cli::stdout(), "{result}");
+        }
     }
     match (&r, root) {
         (Ok(v), Some(root)) => {
@@ -867,7 +877,7 @@ fn run_batch(o: &BatchOptions<'_>) -> u8 {
             .collect();
         print_table(&lines, &results, &roots_used);
     } else {
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut out = std::io::BufWriter::new(crate::cli::stdout());
         for (v, _) in &results {
             let _ = writeln!(out, "{v}");
         }

@@ -59,6 +59,8 @@ pub struct Request<'a> {
     /// Keep each input under `accepted/` or `quarantine/` (false only to decide again from an
     /// input already kept: `reverify`).
     pub keep: bool,
+    /// The import id to use (the daemon's journal entry), else a new one.
+    pub import_id: Option<String>,
 }
 
 /// Outcome of one input that could not even be read (exit 2), as opposed to a rejection.
@@ -94,6 +96,16 @@ fn private_dir(dir: &Path) -> Result<(), ImportError> {
         .map_err(|e| data_dir_err(dir, e))
 }
 
+/// Creates a folder of the data dir (and its parents) owner-only.
+pub fn private_data_dir(dir: &Path) -> Result<(), ImportError> {
+    private_dir(dir)
+}
+
+/// SHA-256 (hex) of a file of the data dir.
+pub fn sha256_of_file(p: &Path) -> Result<String, ImportError> {
+    sha256_file(p)
+}
+
 /// Removes what a killed import left in `staging/`. Only for a caller that holds the ledger (the
 /// one importing process of the data dir).
 pub fn clear_staging(data_dir: &Path) {
@@ -114,7 +126,10 @@ pub fn new_import_id(now: Timestamp) -> String {
 
 /// Runs an import of every input.
 pub fn run(req: &Request<'_>) -> Result<Outcome, ImportError> {
-    let import_id = new_import_id(req.now);
+    let import_id = req
+        .import_id
+        .clone()
+        .unwrap_or_else(|| new_import_id(req.now));
     let staging_root = req.data_dir.join("staging");
     private_dir(&staging_root)?;
     let mut report = ImportReport {

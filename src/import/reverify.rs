@@ -171,6 +171,7 @@ pub fn reverify(
         let sub = Request {
             inputs: &inputs,
             keep: false,
+            import_id: None,
             progress: None,
             ..*req
         };

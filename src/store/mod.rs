@@ -71,7 +71,8 @@ fn db_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Db(e.to_string())
 }
 
-/// The open ledger.
+/// The open ledger. Clones share one database handle.
+#[derive(Clone)]
 pub struct Ledger {
     db: sled::Db,
     records: sled::Tree,
@@ -179,11 +180,29 @@ fn index_key(value: &str, id: u64) -> Vec<u8> {
     k
 }
 
+/// The ledger this process holds open for everyone in it (the daemon's, which the commands it
+/// runs for its socket's clients use): sled admits one handle per database.
+static SHARED: std::sync::Mutex<Option<Ledger>> = std::sync::Mutex::new(None);
+
 impl Ledger {
+    /// Makes this handle the one every later [`Ledger::open`] of the same data dir in this
+    /// process returns (sled admits one open handle per database).
+    pub fn share(&self) {
+        if let Ok(mut s) = SHARED.lock() {
+            *s = Some(self.clone());
+        }
+    }
+
     /// Opens (creating on first use) the ledger of `data_dir`. `key_file` overrides where the
     /// HMAC key lives (`--hmac-key-file`, for keys kept off the data dir).
     pub fn open(data_dir: &Path, key_file: Option<&Path>) -> Result<Ledger, StoreError> {
         let dir = data_dir.join("ledger");
+        if key_file.is_none() {
+            let shared = SHARED.lock().ok().and_then(|s| s.clone());
+            if let Some(l) = shared.filter(|l| l.path == dir.join("db")) {
+                return Ok(l);
+            }
+        }
         {
             use std::os::unix::fs::DirBuilderExt;
             std::fs::DirBuilder::new()
@@ -346,6 +365,32 @@ impl Ledger {
         Ok(ids)
     }
 
+    /// Whether any record belongs to import `import_id` (an import is recorded whole or not at
+    /// all, so one record means all of them).
+    pub fn has_import(&self, import_id: &str) -> Result<bool, StoreError> {
+        let f = Filter {
+            import_id: Some(import_id.to_string()),
+            limit: Some(1),
+            ..Filter::default()
+        };
+        Ok(!self.query(&f)?.is_empty())
+    }
+
+    /// How many records the ledger holds.
+    pub fn len(&self) -> u64 {
+        self.records.len() as u64
+    }
+
+    /// Whether the ledger holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Bytes the database takes on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+
     /// The record `id`.
     pub fn get(&self, id: u64) -> Result<Option<Record>, StoreError> {
         match self.records.get(id_key(id)).map_err(db_err)? {
@@ -372,7 +417,16 @@ impl Ledger {
             let mut prefix = v.as_bytes().to_vec();
             prefix.push(0);
             let tree = self.indexes.get(*i).ok_or_else(|| db_err("index"))?;
-            return self.collect(tree.scan_prefix(&prefix).rev(), prefix.len(), f, limit);
+            let keys = match f.before {
+                // A page after a cursor starts at the cursor, not at the newest.
+                Some(b) => {
+                    let mut hi = prefix.clone();
+                    hi.extend_from_slice(&id_key(b));
+                    tree.range(prefix.clone()..hi)
+                }
+                None => tree.scan_prefix(&prefix),
+            };
+            return self.collect(keys.rev(), prefix.len(), f, limit);
         }
         // A time window alone: the time index, over that window only.
         if f.since.is_some() || f.until.is_some() {
@@ -386,7 +440,11 @@ impl Ledger {
             // Time keys are 20 digits and a NUL before the id.
             return self.collect(tree.range(lo..hi).rev(), 21, f, limit);
         }
-        for kv in self.records.iter().rev() {
+        let all = match f.before {
+            Some(b) => self.records.range(..id_key(b)),
+            None => self.records.iter(),
+        };
+        for kv in all.rev() {
             let (_, v) = kv.map_err(db_err)?;
             let r: Record =
                 serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -177,6 +177,8 @@ pub struct Filter {
     pub verdict: Option<String>,
     pub import_id: Option<String>,
     pub limit: Option<usize>,
+    /// Only records with an id below this one (the cursor of the next page, newest first).
+    pub before: Option<u64>,
 }
 
 impl Filter {
@@ -193,5 +195,6 @@ impl Filter {
             && eq(&self.import_id, b.import_id.as_deref())
             && self.since.is_none_or(|s| r.recorded_at >= s)
             && self.until.is_none_or(|u| r.recorded_at <= u)
+            && self.before.is_none_or(|b| r.id < b)
     }
 }

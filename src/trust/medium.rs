@@ -196,6 +196,41 @@ fn relevant_dir(components: &[String]) -> bool {
     }
 }
 
+/// Whether `source` (a folder, or a tarball no larger than a TUF medium may be) is a TUF
+/// repository copy: a `timestamp.json` at its top or in one top-level folder. A tarball is read
+/// into `probe` (created, then removed) keeping only such files; one that cannot be read is not
+/// a repository copy (the import then refuses it for what it is).
+pub fn is_repository_copy(source: &Path, probe: &Path) -> bool {
+    let Ok(m) = fs::symlink_metadata(source) else {
+        return false;
+    };
+    if m.is_dir() {
+        return locate(source).is_ok();
+    }
+    if !m.is_file() || m.len() > crate::limits::MAX_MEDIUM_BYTES || archive::sniff(source).is_none()
+    {
+        return false;
+    }
+    const TIMESTAMP_ONLY: Select = Select {
+        keep: |c| matches!(c, [n] | [_, n] if n == "timestamp.json"),
+        descend: |_| false,
+    };
+    let _ = fs::remove_dir_all(probe);
+    if fs::create_dir_all(probe).is_err() {
+        return false;
+    }
+    let staged = archive::stage(
+        source,
+        probe,
+        &ArchiveLimits::TUF_MEDIUM,
+        TIMESTAMP_ONLY,
+        None,
+    );
+    let found = staged.is_ok() && locate(probe).is_ok();
+    let _ = fs::remove_dir_all(probe);
+    found
+}
+
 fn is_repository(dir: &Path) -> bool {
     dir.join("timestamp.json").is_file()
 }

@@ -1,0 +1,647 @@
+//! The daemon's read-only HTTP API (axum on hyper; TLS and mutual TLS by rustls): the ledger's
+//! records, the trust root in force, health, readiness and metrics, as JSON in the ledger's own
+//! record shape (camelCase).
+//!
+//! Owns: the routes, the request caps (body, head, query, page, connections), the per-client
+//! rate limit, the JSON errors, the TLS listener. Must not touch: sled (it asks `store`), the
+//! trust store's files (it asks `trust`). It has no write endpoint.
+//!
+//! Plain HTTP is served only on a loopback address; any other address needs `--tls-cert` and
+//! `--tls-key`, and `--client-ca` makes it mutual TLS (a client without a certificate from that
+//! CA is refused in the handshake).
+
+mod ratelimit;
+mod tls;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path as UrlPath, Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use crate::daemon::Shared;
+use crate::limits;
+use crate::store::{Filter, Record};
+
+/// Why the API cannot start (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("--listen {addr}: plain HTTP is served only on a loopback address; give --tls-cert and --tls-key to listen on {addr}")]
+    PlainNotLoopback { addr: SocketAddr },
+    #[error("--listen {addr}: {why}")]
+    Listen { addr: SocketAddr, why: String },
+    #[error("{path}: {why}")]
+    Tls { path: PathBuf, why: String },
+    #[error("the API's runtime: {0}")]
+    Runtime(String),
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::PlainNotLoopback { .. } => "listen-not-loopback",
+            Self::Listen { .. } => "listen-failed",
+            Self::Tls { .. } => "tls-unusable",
+            Self::Runtime(_) => "api-failed",
+        }
+    }
+}
+
+/// TLS files of the API.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    /// Clients must present a certificate issued by this CA (mutual TLS).
+    pub client_ca: Option<PathBuf>,
+}
+
+/// How the API listens.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    pub listen: SocketAddr,
+    pub tls: Option<TlsFiles>,
+    /// Requests per second each client address may make (0: no limit); bursts of twice that.
+    pub rate_per_second: u32,
+}
+
+impl ApiConfig {
+    /// The loopback rule, and TLS files that load.
+    pub fn check(&self) -> Result<(), ApiError> {
+        match &self.tls {
+            None if !self.listen.ip().is_loopback() => {
+                Err(ApiError::PlainNotLoopback { addr: self.listen })
+            }
+            None => Ok(()),
+            Some(t) => tls::server_config(t).map(|_| ()),
+        }
+    }
+}
+
+/// The running API.
+pub struct Handle {
+    pub addr: SocketAddr,
+    stop: tokio::sync::watch::Sender<bool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Handle {
+    /// Stops accepting, lets the requests in progress finish (up to a bound), and returns.
+    pub fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.thread.join();
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    shared: Arc<Shared>,
+    limiter: Option<Arc<ratelimit::Limiter>>,
+}
+
+/// The client's address, set on every request by the accept loop.
+#[derive(Clone, Copy)]
+struct Peer(SocketAddr);
+
+/// Starts the API on its own threads.
+pub fn start(cfg: &ApiConfig, shared: Arc<Shared>) -> Result<Handle, ApiError> {
+    cfg.check()?;
+    let tls = match &cfg.tls {
+        Some(t) => Some(tokio_rustls::TlsAcceptor::from(Arc::new(
+            tls::server_config(t)?,
+        ))),
+        None => None,
+    };
+    let std_listener = std::net::TcpListener::bind(cfg.listen).map_err(|e| ApiError::Listen {
+        addr: cfg.listen,
+        why: e.to_string(),
+    })?;
+    let addr = std_listener.local_addr().map_err(|e| ApiError::Listen {
+        addr: cfg.listen,
+        why: e.to_string(),
+    })?;
+    std_listener
+        .set_nonblocking(true)
+        .map_err(|e| ApiError::Listen {
+            addr,
+            why: e.to_string(),
+        })?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("airlock-api")
+        .enable_all()
+        .build()
+        .map_err(|e| ApiError::Runtime(e.to_string()))?;
+    let state = AppState {
+        shared,
+        limiter: (cfg.rate_per_second > 0)
+            .then(|| Arc::new(ratelimit::Limiter::new(cfg.rate_per_second))),
+    };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let thread = std::thread::Builder::new()
+        .name("airlock-api".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                match tokio::net::TcpListener::from_std(std_listener) {
+                    Ok(l) => serve(l, tls, router(state), stopped).await,
+                    Err(e) => tracing::error!(error = %e, "api: cannot listen"),
+                }
+            });
+            rt.shutdown_timeout(Duration::from_secs(5));
+        })
+        .map_err(|e| ApiError::Runtime(e.to_string()))?;
+    Ok(Handle { addr, stop, thread })
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/results", get(results))
+        .route("/v1/results/{id}", get(result))
+        .route("/v1/artifacts/{digest}", get(artifact))
+        .route("/v1/imports/{id}", get(import))
+        .route("/v1/trust-root", get(trust_root))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        .with_state(state)
+}
+
+async fn serve(
+    listener: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    app: Router,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits::MAX_API_CONNECTIONS));
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        // A connection is accepted only when a slot is free; the others wait in the backlog.
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            _ = stop.changed() => break,
+        };
+        let (tcp, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "api: accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stop.changed() => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let (app, tls, mut stop) = (app.clone(), tls.clone(), stop.clone());
+        conns.spawn(async move {
+            let _permit = permit;
+            let svc = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(Peer(peer));
+                    tower::ServiceExt::oneshot(app.clone(), req.map(axum::body::Body::new))
+                },
+            );
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.max_buf_size(limits::MAX_API_HEAD_BYTES)
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(limits::API_HANDSHAKE_SECONDS))
+                .keep_alive(true);
+            let handshake = Duration::from_secs(limits::API_HANDSHAKE_SECONDS);
+            match tls {
+                Some(acceptor) => {
+                    let stream = match tokio::time::timeout(handshake, acceptor.accept(tcp)).await {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => {
+                            tracing::info!(peer = %peer, error = %e, "api: TLS handshake refused");
+                            return;
+                        }
+                        Err(_) => return,
+                    };
+                    let conn = http.serve_connection(hyper_util::rt::TokioIo::new(stream), svc);
+                    drive(conn, &mut stop).await;
+                }
+                None => {
+                    let conn = http.serve_connection(hyper_util::rt::TokioIo::new(tcp), svc);
+                    drive(conn, &mut stop).await;
+                }
+            }
+        });
+        // Reap finished connections so the set does not grow.
+        while conns.try_join_next().is_some() {}
+    }
+    // Stop: in-flight requests finish, idle keep-alive connections are closed.
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while conns.join_next().await.is_some() {}
+    })
+    .await;
+}
+
+async fn drive<I, S>(
+    conn: hyper::server::conn::http1::Connection<I, S>,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::HttpService<hyper::body::Incoming> + Send,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::ResBody: Send + 'static,
+    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::Future: Send,
+{
+    let mut conn = std::pin::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stop.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}
+
+/// A JSON error with a reason code (the same codes as the CLI's).
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiFailure {
+    pub reason: &'static str,
+    pub message: String,
+}
+
+fn fail(status: StatusCode, reason: &'static str, message: impl Into<String>) -> Response {
+    (
+        status,
+        Json(ApiFailure {
+            reason,
+            message: message.into(),
+        }),
+    )
+        .into_response()
+}
+
+/// The caps and the rate limit, before any route; every answer counted by status.
+async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let resp = match refuse(&st, &req) {
+        Some(r) => r,
+        None => next.run(req).await,
+    };
+    st.shared.metrics.api_request(resp.status().as_u16());
+    resp
+}
+
+/// The answer to a request over a cap or the rate limit; `None` lets it through.
+fn refuse(st: &AppState, req: &Request) -> Option<Response> {
+    let h = req.headers();
+    let body_len = h
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if body_len.is_some_and(|n| n > limits::MAX_API_BODY_BYTES)
+        || h.contains_key(header::TRANSFER_ENCODING)
+    {
+        return Some(fail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request-too-large",
+            format!(
+                "this API is read-only: request bodies are refused past {} bytes",
+                limits::MAX_API_BODY_BYTES
+            ),
+        ));
+    }
+    if req
+        .uri()
+        .query()
+        .is_some_and(|q| q.len() > limits::MAX_API_QUERY_BYTES)
+    {
+        return Some(fail(
+            StatusCode::URI_TOO_LONG,
+            "query-too-long",
+            format!(
+                "the query string is longer than {} bytes",
+                limits::MAX_API_QUERY_BYTES
+            ),
+        ));
+    }
+    if let (Some(l), Some(Peer(peer))) = (&st.limiter, req.extensions().get::<Peer>()) {
+        if let Err(wait) = l.allow(peer.ip()) {
+            let mut r = fail(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                format!(
+                    "more than {} requests a second from {}",
+                    l.rate(),
+                    peer.ip()
+                ),
+            );
+            if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Some(r);
+        }
+    }
+    None
+}
+
+async fn not_found() -> Response {
+    fail(StatusCode::NOT_FOUND, "not-found", "no such endpoint")
+}
+
+async fn method_not_allowed() -> Response {
+    fail(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "this API is read-only: GET only",
+    )
+}
+
+/// `/v1/results` query parameters.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResultsQuery {
+    digest: Option<String>,
+    identity: Option<String>,
+    issuer: Option<String>,
+    verdict: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// A page of records, newest first.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultsPage {
+    pub results: Vec<Record>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+    pub limit: usize,
+}
+
+fn bad_request(message: impl Into<String>) -> Response {
+    fail(StatusCode::BAD_REQUEST, "bad-request", message)
+}
+
+fn ledger_failure(e: &crate::store::StoreError) -> Response {
+    fail(StatusCode::SERVICE_UNAVAILABLE, e.code(), e.to_string())
+}
+
+fn time_param(name: &str, v: Option<&str>) -> Result<Option<crate::time::Timestamp>, String> {
+    v.map(|s| crate::time::parse_rfc3339(s).map_err(|e| format!("{name}: {e}")))
+        .transpose()
+}
+
+async fn results(
+    State(st): State<AppState>,
+    q: Result<Query<ResultsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Query(q) = match q {
+        Ok(q) => q,
+        Err(e) => return bad_request(e.body_text()),
+    };
+    let limit = match q.limit.as_deref().map(str::parse::<usize>).transpose() {
+        Ok(l) => l.unwrap_or(100).clamp(1, limits::MAX_API_PAGE),
+        Err(_) => return bad_request("limit: not a number"),
+    };
+    let before = match q.cursor.as_deref().map(str::parse::<u64>).transpose() {
+        Ok(c) => c,
+        Err(_) => return bad_request("cursor: not a cursor this API gave"),
+    };
+    let (since, until) = match (
+        time_param("since", q.since.as_deref()),
+        time_param("until", q.until.as_deref()),
+    ) {
+        (Ok(s), Ok(u)) => (s, u),
+        (Err(m), _) | (_, Err(m)) => return bad_request(m),
+    };
+    if let Some(v) = q.verdict.as_deref() {
+        if v != "accepted" && v != "rejected" {
+            return bad_request("verdict: accepted or rejected");
+        }
+    }
+    let f = Filter {
+        digest: q.digest,
+        identity: q.identity,
+        issuer: q.issuer,
+        since,
+        until,
+        verdict: q.verdict,
+        import_id: None,
+        // One more than the page, to know whether there is a next one.
+        limit: Some(limit + 1),
+        before,
+    };
+    match st.shared.ledger.query(&f) {
+        Ok(mut rs) => {
+            let next = (rs.len() > limit).then(|| {
+                rs.truncate(limit);
+                rs.last().map(|r| r.id.to_string())
+            });
+            Json(ResultsPage {
+                results: rs,
+                next_cursor: next.flatten(),
+                limit,
+            })
+            .into_response()
+        }
+        Err(e) => ledger_failure(&e),
+    }
+}
+
+async fn result(State(st): State<AppState>, UrlPath(id): UrlPath<String>) -> Response {
+    let Ok(id) = id.parse::<u64>() else {
+        return bad_request("the record id is a number");
+    };
+    match st.shared.ledger.get(id) {
+        Ok(Some(r)) => Json(r).into_response(),
+        Ok(None) => fail(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("no record {id}"),
+        ),
+        Err(e) => ledger_failure(&e),
+    }
+}
+
+/// The latest verdict for a digest, and its history (newest first).
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactView {
+    pub digest: String,
+    pub verdict: String,
+    pub latest: Record,
+    pub history: Vec<Record>,
+}
+
+/// Whether `d` looks like an OCI digest (`algorithm:hex`).
+fn is_digest(d: &str) -> bool {
+    d.split_once(':').is_some_and(|(alg, hex)| {
+        !alg.is_empty()
+            && alg.len() <= 32
+            && alg
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && (32..=128).contains(&hex.len())
+            && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+async fn artifact(State(st): State<AppState>, UrlPath(digest): UrlPath<String>) -> Response {
+    if !is_digest(&digest) {
+        return bad_request("the digest is algorithm:hex, e.g. sha256:…");
+    }
+    let f = Filter {
+        digest: Some(digest.clone()),
+        limit: Some(limits::MAX_API_HISTORY),
+        ..Filter::default()
+    };
+    match st.shared.ledger.query(&f) {
+        Ok(history) => match history.first().cloned() {
+            Some(latest) => Json(ArtifactView {
+                digest,
+                verdict: latest.body.verdict.clone(),
+                latest,
+                history,
+            })
+            .into_response(),
+            None => fail(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                format!("{digest} was never verified here"),
+            ),
+        },
+        Err(e) => ledger_failure(&e),
+    }
+}
+
+/// One import's records.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportView {
+    pub import_id: String,
+    pub verdict: String,
+    pub records: Vec<Record>,
+}
+
+async fn import(State(st): State<AppState>, UrlPath(id): UrlPath<String>) -> Response {
+    if id.len() > 128 {
+        return bad_request("the import id is too long");
+    }
+    let f = Filter {
+        import_id: Some(id.clone()),
+        limit: Some(limits::MAX_API_PAGE),
+        ..Filter::default()
+    };
+    match st.shared.ledger.query(&f) {
+        Ok(mut records) if !records.is_empty() => {
+            records.reverse();
+            let verdict = if records.iter().any(|r| r.body.verdict != "accepted") {
+                "rejected"
+            } else {
+                "accepted"
+            };
+            Json(ImportView {
+                import_id: id,
+                verdict: verdict.into(),
+                records,
+            })
+            .into_response()
+        }
+        Ok(_) => fail(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("no import {id}"),
+        ),
+        Err(e) => ledger_failure(&e),
+    }
+}
+
+async fn trust_root(State(st): State<AppState>) -> Response {
+    let now = crate::clock::now();
+    let d = &st.shared.data_dir;
+    match crate::trust::status_in(d, &st.shared.trust_instance, now) {
+        Ok(status) => Json(crate::cli::trust::StatusWithInstances {
+            status,
+            instances: crate::trust::instances(d),
+        })
+        .into_response(),
+        Err(e) => fail(StatusCode::SERVICE_UNAVAILABLE, e.code(), e.to_string()),
+    }
+}
+
+async fn healthz() -> Response {
+    Json(serde_json::json!({"status": "ok"})).into_response()
+}
+
+/// What `/readyz` answers.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadyView {
+    pub ready: bool,
+    #[serde(flatten)]
+    pub checks: crate::daemon::Readiness,
+}
+
+async fn readyz(State(st): State<AppState>) -> Response {
+    let checks = st.shared.readiness();
+    let ready = checks.ready();
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(ReadyView { ready, checks })).into_response()
+}
+
+async fn metrics(State(st): State<AppState>) -> Response {
+    let s = &st.shared;
+    let now = crate::clock::now();
+    let info = crate::trust::installed_in(&s.data_dir, &s.trust_instance, now)
+        .ok()
+        .flatten();
+    s.metrics.set_trust_root(info.as_ref(), now);
+    s.metrics
+        .set_ledger(s.ledger.len(), s.ledger.size_on_disk());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        s.metrics.encode(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_are_checked_before_any_lookup() {
+        assert!(is_digest(&format!("sha256:{}", "a".repeat(64))));
+        assert!(!is_digest("sha256:xyz"));
+        assert!(!is_digest("../../etc/passwd"));
+        assert!(!is_digest(&format!("SHA256:{}", "a".repeat(64))));
+    }
+
+    #[test]
+    fn plain_http_off_loopback_is_refused() {
+        let c = ApiConfig {
+            listen: "0.0.0.0:8443".parse().unwrap(),
+            tls: None,
+            rate_per_second: 0,
+        };
+        assert_eq!(c.check().unwrap_err().code(), "listen-not-loopback");
+        let c = ApiConfig {
+            listen: "[::1]:8080".parse().unwrap(),
+            ..c
+        };
+        assert!(c.check().is_ok());
+    }
+}

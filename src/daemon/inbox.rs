@@ -1,0 +1,165 @@
+//! The drop folder: which of its entries are complete and may be taken.
+//!
+//! Owns: the naming convention (`*.part` and `.*` are never taken: copy scripts write under such
+//! a name, then rename) and the settling rule (an entry is taken once two looks at least the
+//! settle time apart see it unchanged: same size, same modification time, and for a folder the
+//! same count, sizes and times of everything in it). Must not touch: the journal, the ledger.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What one look at an entry saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Signature {
+    files: u64,
+    bytes: u64,
+    newest_mtime_ns: i128,
+}
+
+/// Whether the inbox's convention lets `name` be taken at all.
+pub fn eligible(name: &std::ffi::OsStr) -> bool {
+    let n = name.as_encoded_bytes();
+    !(n.starts_with(b".") || n.ends_with(b".part"))
+}
+
+fn mtime_ns(m: &fs::Metadata) -> i128 {
+    use std::os::unix::fs::MetadataExt;
+    i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec())
+}
+
+/// Size and times of an entry; for a folder, of everything in it (walked without following
+/// links, capped at [`crate::limits::MAX_IMPORT_ENTRIES`] entries: past that it reads as
+/// changing, and the import refuses it anyway).
+fn signature(path: &Path) -> Option<Signature> {
+    let m = fs::symlink_metadata(path).ok()?;
+    let mut s = Signature {
+        files: 1,
+        bytes: m.len(),
+        newest_mtime_ns: mtime_ns(&m),
+    };
+    if !m.is_dir() {
+        return Some(s);
+    }
+    let mut stack = vec![path.to_path_buf()];
+    let mut seen = 0usize;
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).ok()? {
+            seen += 1;
+            if seen > crate::limits::MAX_IMPORT_ENTRIES {
+                return None;
+            }
+            let e = e.ok()?;
+            let m = e.metadata().ok()?;
+            s.files += 1;
+            s.bytes = s.bytes.saturating_add(m.len());
+            s.newest_mtime_ns = s.newest_mtime_ns.max(mtime_ns(&m));
+            if m.is_dir() {
+                stack.push(e.path());
+            }
+        }
+    }
+    Some(s)
+}
+
+/// The settling state of the inbox between looks.
+#[derive(Debug)]
+pub struct Inbox {
+    dir: PathBuf,
+    settle: Duration,
+    seen: HashMap<OsString, (Signature, Instant)>,
+}
+
+impl Inbox {
+    pub fn new(dir: &Path, settle: Duration) -> Inbox {
+        Inbox {
+            dir: dir.to_path_buf(),
+            settle,
+            seen: HashMap::new(),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Looks at the inbox once. Returns the entries that are complete (unchanged for the settle
+    /// time), by name, and how many eligible entries wait in all.
+    pub fn look(&mut self, now: Instant) -> (Vec<OsString>, usize) {
+        let mut ready = Vec::new();
+        let mut present = HashMap::new();
+        let Ok(rd) = fs::read_dir(&self.dir) else {
+            return (ready, 0);
+        };
+        for e in rd.flatten().take(crate::limits::MAX_DAEMON_INBOX_ENTRIES) {
+            let name = e.file_name();
+            if !eligible(&name) {
+                continue;
+            }
+            let Some(sig) = signature(&e.path()) else {
+                continue;
+            };
+            let since = match self.seen.get(&name) {
+                Some((old, at)) if *old == sig => *at,
+                _ => now,
+            };
+            if now.duration_since(since) >= self.settle {
+                ready.push(name.clone());
+            }
+            present.insert(name, (sig, since));
+        }
+        let waiting = present.len();
+        self.seen = present;
+        ready.sort();
+        (ready, waiting)
+    }
+
+    /// Forgets an entry (it was taken).
+    pub fn taken(&mut self, name: &std::ffi::OsStr) {
+        self.seen.remove(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_and_hidden_names_are_never_taken() {
+        assert!(!eligible("a.tar.part".as_ref()));
+        assert!(!eligible(".a.tar".as_ref()));
+        assert!(eligible("a.tar".as_ref()));
+        assert!(eligible("a.part.tar".as_ref()));
+    }
+
+    #[test]
+    fn a_growing_file_is_not_taken_until_it_settles() {
+        let d = tempfile::tempdir().unwrap();
+        let mut inbox = Inbox::new(d.path(), Duration::from_millis(100));
+        let t0 = Instant::now();
+        fs::write(d.path().join("a.tar"), b"12").unwrap();
+        fs::write(d.path().join("b.tar.part"), b"12").unwrap();
+        assert!(inbox.look(t0).0.is_empty());
+        // Still growing at the next look: the clock of its settling starts again.
+        fs::write(d.path().join("a.tar"), b"1234").unwrap();
+        assert!(inbox.look(t0 + Duration::from_millis(150)).0.is_empty());
+        let (ready, waiting) = inbox.look(t0 + Duration::from_millis(300));
+        assert_eq!(ready, [OsString::from("a.tar")]);
+        assert_eq!(waiting, 1);
+    }
+
+    #[test]
+    fn a_folder_settles_only_when_nothing_in_it_changes() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("repo");
+        fs::create_dir_all(f.join("targets")).unwrap();
+        let mut inbox = Inbox::new(d.path(), Duration::from_millis(100));
+        let t0 = Instant::now();
+        inbox.look(t0);
+        fs::write(f.join("targets/x"), b"more").unwrap();
+        assert!(inbox.look(t0 + Duration::from_millis(150)).0.is_empty());
+        assert_eq!(inbox.look(t0 + Duration::from_millis(300)).0.len(), 1);
+    }
+}

@@ -1,0 +1,723 @@
+//! `airlock daemon`: the appliance at the ingest boundary. It watches a drop folder, takes every
+//! complete file or folder in it once, imports it (or applies it as a trust update when it is a
+//! TUF repository copy), keeps it in `accepted/` or `quarantine/`, records it in the ledger, and
+//! serves the ledger read-only over HTTPS and to the local CLI over a unix socket.
+//!
+//! Owns: the daemon's lock (`<data-dir>/daemon.lock`, one daemon per data dir), the order of a
+//! taken file's steps and their recovery after a crash (with [`journal`]), signals, the loop.
+//! Must not touch: verification and policy (that is `import`), sled (that is `store`), HTTP (that
+//! is `api`).
+//!
+//! A file's life, each step durable before the next:
+//! 1. the journal entry (its import id, its name) is written and flushed;
+//! 2. the file is renamed from the inbox into the entry's work folder (same filesystem);
+//! 3. it is imported under the entry's import id, its copy kept in `accepted/ID/` or
+//!    `quarantine/ID/`;
+//! 4. its records (every one carrying the import id) are appended in one ledger transaction and
+//!    flushed;
+//! 5. what is left of it (a file that could not be imported at all) is moved into the area its
+//!    verdict names; the work folder and the entry are removed.
+//!
+//! After a crash, each entry left is finished: recorded (step 4 happened: the ledger holds its
+//! import id) → step 5; not recorded → whatever step 3 kept is removed and the import is done
+//! again from the work folder, under the same id; no work file → the rename never happened, the
+//! file is still in the inbox. So every file ends as exactly one import in the ledger.
+
+pub mod inbox;
+pub mod journal;
+pub mod socket;
+
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::metrics::Metrics;
+use crate::store::{Ledger, RecordInput};
+use journal::{Entry, Journal};
+
+/// Why the daemon cannot start or go on (exit 2), or why one file's work must wait.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("another airlock daemon holds {lock} ({holder}); one daemon per data dir")]
+    AlreadyRunning { lock: PathBuf, holder: String },
+    #[error("cannot lock {path}: {why}")]
+    Lock { path: PathBuf, why: String },
+    #[error("the inbox {path}: {why}")]
+    Inbox { path: PathBuf, why: String },
+    #[error("the inbox {inbox} and the data dir {data_dir} are on different filesystems: files move from one to the other by rename, so keep both on one filesystem")]
+    CrossDevice { inbox: PathBuf, data_dir: PathBuf },
+    #[error("the policy {path}: {why}")]
+    Policy { path: PathBuf, why: String },
+    #[error("no trust root is installed in {data_dir}: run `airlock trust init` (files wait in the inbox)")]
+    NoTrustRoot { data_dir: PathBuf },
+    #[error("the trust root cannot be loaded: {0}")]
+    TrustRoot(String),
+    #[error("{0}")]
+    Ledger(#[from] crate::store::StoreError),
+    #[error("the journal at {path}: {why}")]
+    Journal { path: PathBuf, why: String },
+    #[error("the data dir: {0}")]
+    Import(#[from] crate::import::ImportError),
+    #[error("the control socket {path}: {why}")]
+    Socket { path: PathBuf, why: String },
+    #[error("{0}")]
+    Api(#[from] crate::api::ApiError),
+}
+
+impl DaemonError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::AlreadyRunning { .. } => "daemon-running",
+            Self::Lock { .. } => "daemon-lock-failed",
+            Self::Inbox { .. } => "inbox-unusable",
+            Self::CrossDevice { .. } => "inbox-other-filesystem",
+            Self::Policy { .. } => "policy-invalid",
+            Self::NoTrustRoot { .. } => "trust-root-missing",
+            Self::TrustRoot(_) => "trust-root-unusable",
+            Self::Ledger(e) => e.code(),
+            Self::Journal { .. } => "journal-failed",
+            Self::Import(e) => e.code(),
+            Self::Socket { .. } => "socket-failed",
+            Self::Api(e) => e.code(),
+        }
+    }
+}
+
+/// What the daemon runs with.
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub inbox: PathBuf,
+    pub policy: PathBuf,
+    /// The trust instance a TUF repository dropped in the inbox updates.
+    pub trust_instance: String,
+    /// How long an entry must stay unchanged before it is taken.
+    pub settle: Duration,
+    /// How often the inbox is looked at when no change is signalled.
+    pub rescan: Duration,
+    /// How long SIGTERM waits for the import in progress before the process exits anyway (the
+    /// journal redoes that import at the next start).
+    pub stop_timeout: Duration,
+    pub api: Option<crate::api::ApiConfig>,
+}
+
+/// Holds the data dir's daemon lock for the life of the process.
+struct LockGuard {
+    _file: fs::File,
+}
+
+fn lock(data_dir: &Path) -> Result<LockGuard, DaemonError> {
+    use std::io::{Read, Seek, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = data_dir.join("daemon.lock");
+    let lock_err = |e: std::io::Error| DaemonError::Lock {
+        path: path.clone(),
+        why: e.to_string(),
+    };
+    let mut f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(lock_err)?;
+    match f.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = (&f).take(64).read_to_string(&mut holder);
+            let holder = match holder.trim() {
+                "" => "pid unknown".to_string(),
+                pid => format!("pid {}", crate::text::escape(pid)),
+            };
+            return Err(DaemonError::AlreadyRunning { lock: path, holder });
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(lock_err(e)),
+    }
+    f.set_len(0).map_err(lock_err)?;
+    f.rewind().map_err(lock_err)?;
+    writeln!(f, "{}", std::process::id()).map_err(lock_err)?;
+    Ok(LockGuard { _file: f })
+}
+
+fn same_filesystem(inbox: &Path, data_dir: &Path) -> Result<(), DaemonError> {
+    use std::os::unix::fs::MetadataExt;
+    let m = fs::metadata(inbox).map_err(|e| DaemonError::Inbox {
+        path: inbox.to_path_buf(),
+        why: e.to_string(),
+    })?;
+    if !m.is_dir() {
+        return Err(DaemonError::Inbox {
+            path: inbox.to_path_buf(),
+            why: "not a folder".into(),
+        });
+    }
+    let d = fs::metadata(data_dir).map_err(|e| DaemonError::Inbox {
+        path: data_dir.to_path_buf(),
+        why: e.to_string(),
+    })?;
+    if m.dev() != d.dev() {
+        return Err(DaemonError::CrossDevice {
+            inbox: inbox.to_path_buf(),
+            data_dir: data_dir.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// Serializes the daemon's writers: the inbox worker and the commands that write (import,
+/// trust, reverify) that socket clients run.
+pub type WorkLock = Arc<Mutex<()>>;
+
+/// Shared state the API reads.
+pub struct Shared {
+    pub data_dir: PathBuf,
+    pub inbox: PathBuf,
+    pub ledger: Ledger,
+    pub journal: Journal,
+    pub metrics: Arc<Metrics>,
+    pub trust_instance: String,
+}
+
+impl Shared {
+    /// Trust root loaded, ledger open, inbox readable.
+    pub fn readiness(&self) -> Readiness {
+        let now = crate::clock::now();
+        Readiness {
+            trust_root: crate::trust::active_root_in(&self.data_dir, &self.trust_instance, now)
+                .is_ok(),
+            ledger: self.ledger.head().is_ok(),
+            inbox: fs::read_dir(&self.inbox).is_ok(),
+        }
+    }
+}
+
+/// What `/readyz` reports.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Readiness {
+    pub trust_root: bool,
+    pub ledger: bool,
+    pub inbox: bool,
+}
+
+impl Readiness {
+    pub fn ready(&self) -> bool {
+        self.trust_root && self.ledger && self.inbox
+    }
+}
+
+/// Runs the daemon until SIGTERM or SIGINT.
+pub fn run(cfg: Config) -> Result<(), DaemonError> {
+    crate::import::private_data_dir(&cfg.data_dir)?;
+    let _lock = lock(&cfg.data_dir)?;
+    same_filesystem(&cfg.inbox, &cfg.data_dir)?;
+    // Holding the lock (and, below, the ledger), nothing else imports here: what a killed
+    // daemon or import left in staging is removed.
+    crate::import::clear_staging(&cfg.data_dir);
+    if let Some(api) = &cfg.api {
+        api.check()?;
+    }
+    let policy =
+        crate::cli::import::load_policy(&cfg.policy).map_err(|why| DaemonError::Policy {
+            path: cfg.policy.clone(),
+            why,
+        })?;
+    let ledger = Ledger::open(&cfg.data_dir, None)?;
+    ledger.share();
+    let journal = Journal::open(&cfg.data_dir)?;
+    let metrics = Arc::new(Metrics::new());
+    let shared = Arc::new(Shared {
+        data_dir: cfg.data_dir.clone(),
+        inbox: cfg.inbox.clone(),
+        ledger: ledger.clone(),
+        journal: journal.clone(),
+        metrics: metrics.clone(),
+        trust_instance: cfg.trust_instance.clone(),
+    });
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, stop.clone()).map_err(|e| DaemonError::Lock {
+            path: cfg.data_dir.clone(),
+            why: format!("cannot handle signals: {e}"),
+        })?;
+    }
+    let work_lock: WorkLock = Arc::new(Mutex::new(()));
+    let sock = socket::Server::bind(&cfg.data_dir, work_lock.clone())?;
+    let api = match &cfg.api {
+        Some(a) => Some(crate::api::start(a, shared.clone())?),
+        None => None,
+    };
+    tracing::info!(
+        data_dir = %cfg.data_dir.display(),
+        inbox = %cfg.inbox.display(),
+        policy = %cfg.policy.display(),
+        listen = ?api.as_ref().map(|a| a.addr),
+        "airlock daemon started"
+    );
+    watchdog(stop.clone(), cfg.stop_timeout);
+    let mut w = Worker {
+        cfg: &cfg,
+        ledger,
+        journal,
+        metrics,
+        policy: (policy_mtime(&cfg.policy), policy),
+        inbox: inbox::Inbox::new(&cfg.inbox, cfg.settle),
+        work_lock,
+    };
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let watcher = watch(&cfg.inbox, tx);
+    w.run(&stop, &rx);
+    drop(watcher);
+    if let Some(a) = api {
+        a.shutdown();
+    }
+    sock.close();
+    tracing::info!("airlock daemon stopped");
+    Ok(())
+}
+
+/// Ends the process when a stop signal's wait for the import in progress passes its bound. The
+/// import is left to the journal, which does it again at the next start.
+fn watchdog(stop: Arc<AtomicBool>, bound: Duration) {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(bound);
+        tracing::warn!(
+            bound_seconds = bound.as_secs_f64(),
+            "stop: the import in progress did not finish in time; exiting (it is redone at the next start)"
+        );
+        std::process::exit(0);
+    });
+}
+
+/// Wakes the loop on any change in the inbox (inotify); the periodic look is the fallback.
+fn watch(inbox: &Path, tx: std::sync::mpsc::Sender<()>) -> Option<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let mut w = notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
+        let _ = tx.send(());
+    })
+    .map_err(|e| tracing::warn!(error = %e, "inbox: no change notifications; looking every rescan interval"))
+    .ok()?;
+    if let Err(e) = w.watch(inbox, notify::RecursiveMode::NonRecursive) {
+        tracing::warn!(error = %e, "inbox: cannot watch; looking every rescan interval");
+        return None;
+    }
+    Some(w)
+}
+
+fn policy_mtime(p: &Path) -> Option<std::time::SystemTime> {
+    fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+struct Worker<'a> {
+    cfg: &'a Config,
+    ledger: Ledger,
+    journal: Journal,
+    metrics: Arc<Metrics>,
+    policy: (Option<std::time::SystemTime>, crate::policy::cip::PolicySet),
+    inbox: inbox::Inbox,
+    work_lock: WorkLock,
+}
+
+/// An input's records and the evidence bytes they name.
+type Decided = (
+    Vec<RecordInput>,
+    std::collections::BTreeMap<String, Vec<u8>>,
+);
+
+/// How one taken file ended.
+struct Done {
+    verdict: &'static str,
+    reason: Option<String>,
+    records: usize,
+    bytes: u64,
+    kind: &'static str,
+}
+
+impl Worker<'_> {
+    fn run(&mut self, stop: &AtomicBool, rx: &std::sync::mpsc::Receiver<()>) {
+        let mut reported_unready = false;
+        while !stop.load(Ordering::Relaxed) {
+            self.finish_pending(stop);
+            let (ready, waiting) = self.inbox.look(Instant::now());
+            self.metrics.set_inbox_depth(waiting + self.journal.depth());
+            let usable = self.ready_to_import();
+            match (&usable, reported_unready) {
+                (Err(e), false) => {
+                    tracing::warn!(reason = e.code(), "{e}");
+                    reported_unready = true;
+                }
+                (Ok(()), true) => reported_unready = false,
+                _ => {}
+            }
+            if usable.is_ok() {
+                for name in ready {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    self.inbox.taken(&name);
+                    self.take_and_import(&name);
+                }
+            }
+            let wait = if waiting > 0 {
+                (self.cfg.settle / 2).max(Duration::from_millis(20))
+            } else {
+                self.cfg.rescan
+            };
+            // Sleep in short steps so a stop signal is seen at once.
+            let until = Instant::now() + wait;
+            while !stop.load(Ordering::Relaxed) && Instant::now() < until {
+                let step = until
+                    .saturating_duration_since(Instant::now())
+                    .min(Duration::from_millis(100));
+                if rx.recv_timeout(step).is_ok() {
+                    while rx.try_recv().is_ok() {}
+                    // Let a burst of events (a copy in progress) pass before looking.
+                    std::thread::sleep(Duration::from_millis(10));
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Files are taken only while they can be decided: a trust root is installed.
+    fn ready_to_import(&self) -> Result<(), DaemonError> {
+        if crate::trust::instances(&self.cfg.data_dir).is_empty() {
+            return Err(DaemonError::NoTrustRoot {
+                data_dir: self.cfg.data_dir.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Finishes every entry a crash (or a failure to record) left open.
+    fn finish_pending(&mut self, stop: &AtomicBool) {
+        let pending = match self.journal.pending() {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(reason = e.code(), "{e}");
+                return;
+            }
+        };
+        for e in pending {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            match e {
+                Ok(entry) => {
+                    let lock = self.work_lock.clone();
+                    let _g = lock.lock().unwrap_or_else(|p| p.into_inner());
+                    self.complete(&entry, true);
+                }
+                Err(e) => tracing::error!(reason = e.code(), "{e} (left for the operator)"),
+            }
+        }
+    }
+
+    fn take_and_import(&mut self, name: &OsStr) {
+        use std::os::unix::ffi::OsStrExt;
+        let lock = self.work_lock.clone();
+        let _g = lock.lock().unwrap_or_else(|p| p.into_inner());
+        let now = crate::clock::now();
+        let entry = Entry {
+            import_id: crate::import::new_import_id(now),
+            name_hex: hex::encode(name.as_bytes()),
+            name: name.to_string_lossy().into_owned(),
+            taken_at: now.to_string(),
+        };
+        if let Err(e) = self.take(&entry, name) {
+            tracing::error!(reason = e.code(), file = %crate::text::escape(&entry.name), "{e}");
+            return;
+        }
+        self.complete(&entry, false);
+    }
+
+    /// Steps 1 and 2: the entry, then the rename out of the inbox.
+    fn take(&self, entry: &Entry, name: &OsStr) -> Result<(), DaemonError> {
+        self.journal.begin(entry)?;
+        let from = self.cfg.inbox.join(name);
+        let to = self.journal.work_file(entry)?;
+        match fs::rename(&from, &to) {
+            Ok(()) => {}
+            Err(e) => {
+                // Gone (or unmovable) before it could be taken: nothing was taken.
+                self.journal.finish(entry)?;
+                return Err(DaemonError::Inbox {
+                    path: from,
+                    why: format!("cannot take it: {e}"),
+                });
+            }
+        }
+        journal::sync_dir(&self.cfg.inbox)?;
+        journal::sync_dir(&self.journal.work_dir(&entry.import_id))
+    }
+
+    /// Steps 3 to 5, or their recovery. Failures leave the entry for the next pass.
+    fn complete(&mut self, entry: &Entry, replay: bool) {
+        let started = Instant::now();
+        match self.complete_inner(entry) {
+            Ok(Some(done)) => {
+                let secs = started.elapsed().as_secs_f64();
+                self.metrics
+                    .import_done(done.verdict, done.reason.as_deref(), secs, done.bytes);
+                tracing::info!(
+                    import_id = %entry.import_id,
+                    file = %crate::text::escape(&entry.name),
+                    kind = done.kind,
+                    verdict = done.verdict,
+                    reason = done.reason.as_deref().unwrap_or(""),
+                    records = done.records,
+                    bytes = done.bytes,
+                    duration_ms = (secs * 1000.0).round() as u64,
+                    replayed = replay,
+                    "{} {} {}",
+                    done.kind,
+                    crate::text::escape(&entry.name),
+                    done.verdict
+                );
+            }
+            Ok(None) => {
+                if replay {
+                    tracing::info!(import_id = %entry.import_id, file = %crate::text::escape(&entry.name), "journal: finished an entry recorded before a crash");
+                }
+            }
+            Err(e) => tracing::error!(
+                import_id = %entry.import_id,
+                file = %crate::text::escape(&entry.name),
+                reason = e.code(),
+                "{e} (retried later)"
+            ),
+        }
+    }
+
+    fn complete_inner(&mut self, entry: &Entry) -> Result<Option<Done>, DaemonError> {
+        let id = entry.import_id.clone();
+        let work_file = self.journal.work_file(entry)?;
+        if self.ledger.has_import(&id)? {
+            self.keep_rest(entry, &work_file)?;
+            self.journal.finish(entry)?;
+            return Ok(None);
+        }
+        let Ok(meta) = fs::symlink_metadata(&work_file) else {
+            // Step 2 never happened: the file is still in the inbox (or was removed from it).
+            self.journal.finish(entry)?;
+            return Ok(None);
+        };
+        // Not recorded: what an interrupted attempt kept is not evidence of anything.
+        for area in ["accepted", "quarantine"] {
+            let d = self.cfg.data_dir.join(area).join(&id);
+            if d.exists() {
+                fs::remove_dir_all(&d).map_err(|e| DaemonError::Journal {
+                    path: d.clone(),
+                    why: e.to_string(),
+                })?;
+            }
+        }
+        crate::import::clear_staging(&self.cfg.data_dir);
+        let now = crate::clock::now();
+        let bytes = if meta.is_file() { meta.len() } else { 0 };
+        let (kind, records, blobs) = if !meta.is_file() && !meta.is_dir() {
+            let what = if meta.file_type().is_symlink() {
+                "a symbolic link"
+            } else {
+                "neither a regular file nor a folder"
+            };
+            let rec = self.input_record(
+                entry,
+                bytes,
+                "inbox-not-regular",
+                format!(
+                    "{}: it is {what}; the inbox takes only files and folders, and never follows links",
+                    crate::text::escape(&entry.name)
+                ),
+            );
+            ("import", vec![rec], Default::default())
+        } else if crate::trust::medium::is_repository_copy(&work_file, &self.work_dir_tmp(&id)) {
+            (
+                "trust-update",
+                vec![self.trust_update(entry, &work_file, bytes, now)],
+                Default::default(),
+            )
+        } else {
+            let (records, blobs) = self.import(entry, &work_file, bytes, now)?;
+            ("import", records, blobs)
+        };
+        self.ledger.append_with(&records, &blobs, now)?;
+        self.keep_rest(entry, &work_file)?;
+        self.journal.finish(entry)?;
+        let rejected = records.iter().find(|r| r.verdict != "accepted");
+        Ok(Some(Done {
+            verdict: if rejected.is_some() {
+                "rejected"
+            } else {
+                "accepted"
+            },
+            reason: rejected.and_then(|r| r.reason.clone()),
+            records: records.len(),
+            bytes,
+            kind,
+        }))
+    }
+
+    /// A scratch folder under staging for looking inside a medium (removed by `clear_staging`).
+    fn work_dir_tmp(&self, id: &str) -> PathBuf {
+        self.cfg
+            .data_dir
+            .join("staging")
+            .join(format!("{id}-probe"))
+    }
+
+    /// The record of an input that could not be imported at all.
+    fn input_record(&self, entry: &Entry, size: u64, code: &str, message: String) -> RecordInput {
+        RecordInput {
+            kind: "input".into(),
+            import_id: Some(entry.import_id.clone()),
+            tarball: Some(crate::store::record_types::TarballRef {
+                name: entry.name.clone(),
+                sha256: None,
+                size,
+            }),
+            verdict: "rejected".into(),
+            reason: Some(code.into()),
+            message: Some(message),
+            airlock_version: env!("CARGO_PKG_VERSION").into(),
+            ..Default::default()
+        }
+    }
+
+    /// The policy, read again when its file changed; a policy that no longer reads keeps the
+    /// last good one in force (and says so).
+    fn policy(&mut self) -> &crate::policy::cip::PolicySet {
+        let m = policy_mtime(&self.cfg.policy);
+        if m != self.policy.0 {
+            match crate::cli::import::load_policy(&self.cfg.policy) {
+                Ok(p) => {
+                    tracing::info!(policy = %self.cfg.policy.display(), digest = %p.digest, "policy reloaded");
+                    self.policy = (m, p);
+                }
+                Err(why) => {
+                    tracing::error!(reason = "policy-invalid", policy = %self.cfg.policy.display(), "{why}; the last valid policy stays in force");
+                    self.policy.0 = m;
+                }
+            }
+        }
+        &self.policy.1
+    }
+
+    fn import(
+        &mut self,
+        entry: &Entry,
+        work_file: &Path,
+        bytes: u64,
+        now: crate::time::Timestamp,
+    ) -> Result<Decided, DaemonError> {
+        let data_dir = self.cfg.data_dir.clone();
+        let roots = crate::cli::verify_bundle::resolve_root_for(None, None, &data_dir, now)
+            .map_err(|(code, m)| DaemonError::TrustRoot(format!("[{code}] {m}")))?;
+        let trusted = crate::cli::import::trusted_of(&roots);
+        let inputs = [work_file.to_path_buf()];
+        let policies = self.policy().clone();
+        let req = crate::import::Request {
+            inputs: &inputs,
+            data_dir: &data_dir,
+            policies: &policies,
+            roots: &trusted,
+            now,
+            progress: None,
+            keep: true,
+            import_id: Some(entry.import_id.clone()),
+        };
+        let outcome = crate::import::run(&req)?;
+        let mut records = crate::import::ledger_records(&outcome.report);
+        for u in &outcome.unusable {
+            records.push(self.input_record(entry, bytes, u.code, u.message.clone()));
+        }
+        Ok((records, outcome.blobs))
+    }
+
+    fn trust_update(
+        &self,
+        entry: &Entry,
+        work_file: &Path,
+        bytes: u64,
+        now: crate::time::Timestamp,
+    ) -> RecordInput {
+        let instance = &self.cfg.trust_instance;
+        let r = crate::trust::update_from_in(&self.cfg.data_dir, instance, work_file, now, None);
+        let mut rec =
+            crate::cli::trust::trust_event_record(instance, "update", &r).unwrap_or_else(|| {
+                let (code, message) = match &r {
+                    Err(e) => (e.code(), format!("update: {e}")),
+                    Ok(_) => ("trust-update-failed", "update".to_string()),
+                };
+                RecordInput {
+                    kind: "trust-event".into(),
+                    verdict: "rejected".into(),
+                    reason: Some(code.into()),
+                    message: Some(message),
+                    airlock_version: env!("CARGO_PKG_VERSION").into(),
+                    ..Default::default()
+                }
+            });
+        rec.import_id = Some(entry.import_id.clone());
+        rec.tarball = Some(crate::store::record_types::TarballRef {
+            name: entry.name.clone(),
+            sha256: crate::import::sha256_of_file(work_file).ok(),
+            size: bytes,
+        });
+        rec
+    }
+
+    /// Step 5: once recorded, what is still in the work folder (an input the import did not keep
+    /// a copy of: a trust medium, an unreadable or special file) moves to the area its verdict
+    /// names.
+    fn keep_rest(&self, entry: &Entry, work_file: &Path) -> Result<(), DaemonError> {
+        if fs::symlink_metadata(work_file).is_err() {
+            return Ok(());
+        }
+        let name = entry.file_name()?;
+        let id = &entry.import_id;
+        let kept = ["accepted", "quarantine"]
+            .iter()
+            .any(|a| fs::symlink_metadata(self.cfg.data_dir.join(a).join(id).join(&name)).is_ok());
+        if kept {
+            // The import kept its own byte-identical copy; this one goes with the work folder.
+            return Ok(());
+        }
+        let rejected = self
+            .ledger
+            .query(&crate::store::Filter {
+                import_id: Some(id.clone()),
+                verdict: Some("rejected".into()),
+                limit: Some(1),
+                ..Default::default()
+            })?
+            .into_iter()
+            .next();
+        let area = if rejected.is_some() {
+            "quarantine"
+        } else {
+            "accepted"
+        };
+        let dir = self.cfg.data_dir.join(area).join(id);
+        crate::import::private_data_dir(&dir)?;
+        let to = dir.join(&name);
+        fs::rename(work_file, &to).map_err(|e| DaemonError::Journal {
+            path: to.clone(),
+            why: e.to_string(),
+        })?;
+        if let Some(r) = rejected {
+            let note = dir.join(format!("{}.result.json", entry.name));
+            if let Ok(json) = serde_json::to_vec_pretty(&r) {
+                let _ = fs::write(note, json);
+            }
+        }
+        journal::sync_dir(&dir)
+    }
+}
