@@ -51,8 +51,6 @@ pub enum DaemonError {
     CrossDevice { inbox: PathBuf, data_dir: PathBuf },
     #[error("the policy {path}: {why}")]
     Policy { path: PathBuf, why: String },
-    #[error("no trust root is installed in {data_dir}: run `airlock trust init` (files wait in the inbox)")]
-    NoTrustRoot { data_dir: PathBuf },
     #[error("the trust root cannot be loaded: {0}")]
     TrustRoot(String),
     #[error("{0}")]
@@ -75,7 +73,6 @@ impl DaemonError {
             Self::Inbox { .. } => "inbox-unusable",
             Self::CrossDevice { .. } => "inbox-other-filesystem",
             Self::Policy { .. } => "policy-invalid",
-            Self::NoTrustRoot { .. } => "trust-root-missing",
             Self::TrustRoot(_) => "trust-root-unusable",
             Self::Ledger(e) => e.code(),
             Self::Journal { .. } => "journal-failed",
@@ -386,14 +383,15 @@ impl Worker<'_> {
         }
     }
 
-    /// Files are taken only while they can be decided: a trust root is installed.
+    /// Files are taken only while they can be decided: every trust root in force loads (a
+    /// fresh data dir has public good's factory root, installed on first use).
     fn ready_to_import(&self) -> Result<(), DaemonError> {
-        if crate::trust::instances(&self.cfg.data_dir).is_empty() {
-            return Err(DaemonError::NoTrustRoot {
-                data_dir: self.cfg.data_dir.clone(),
-            });
-        }
-        Ok(())
+        let now = crate::clock::now();
+        crate::cli::verify_bundle::resolve_root_for(None, None, &self.cfg.data_dir, now)
+            .map(|_| ())
+            .map_err(|(code, m)| {
+                DaemonError::TrustRoot(format!("[{code}] {m}; files wait in the inbox"))
+            })
     }
 
     /// Finishes every entry a crash (or a failure to record) left open.

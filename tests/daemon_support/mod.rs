@@ -35,6 +35,24 @@ pub struct Env {
 /// A data dir with the examples' TEST-ONLY trust root installed (`trust import`) and their
 /// policy (with its HMAC key, owner-only) beside it; an empty inbox on the same filesystem.
 pub fn env() -> Env {
+    let e = env_without_trust_root();
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&e.data)
+        .args(["trust", "import", "--trusted-root"])
+        .arg(example("test-trust-root.TEST-ONLY.json"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    e
+}
+
+/// [`env`] with no trust root installed.
+pub fn env_without_trust_root() -> Env {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -47,18 +65,6 @@ pub fn env() -> Env {
     let key = conf.join("hmac-example.key");
     std::fs::copy(example("hmac-example.key"), &key).unwrap();
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let out = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["trust", "import", "--trusted-root"])
-        .arg(example("test-trust-root.TEST-ONLY.json"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     Env {
         dir,
         data,

@@ -1,0 +1,442 @@
+//! The daemon's API and control socket, over the real binary on loopback: TLS and mutual TLS (a
+//! client certificate from the CA answers; none, or another CA's, is refused in the handshake),
+//! the loopback rule for plain HTTP, every cap (413, 431, 414, the page size, 429), the routes
+//! and their JSON, `/metrics` read by a second Prometheus parser, one daemon per data dir, and the
+//! CLI reaching the ledger through the running daemon.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod daemon_support;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use daemon_support::*;
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
+
+const LEGACY: &str = "cosign-legacy-signature.tar";
+const TRAVERSAL: &str = "REFUSED-path-traversal.tar";
+
+/// A CA and the PEM of its certificate.
+struct Ca {
+    params: CertificateParams,
+    key: KeyPair,
+    pem: String,
+}
+
+fn ca(name: &str) -> Ca {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::default();
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let pem = params.self_signed(&key).unwrap().pem();
+    Ca { params, key, pem }
+}
+
+/// A leaf (PEM cert, PEM key) issued by `ca`.
+fn leaf(ca: &Ca, name: &str, server: bool) -> (String, String) {
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(vec![name.to_string()]).unwrap();
+    p.distinguished_name.push(DnType::CommonName, name);
+    if server {
+        p.subject_alt_names
+            .push(SanType::IpAddress("127.0.0.1".parse().unwrap()));
+    }
+    let issuer = Issuer::from_params(&ca.params, &ca.key);
+    (
+        p.signed_by(&key, &issuer).unwrap().pem(),
+        key.serialize_pem(),
+    )
+}
+
+fn write_secret(path: &Path, text: &str) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+/// An env with the examples' legacy image (accepted) and a path-traversal tarball (quarantined)
+/// already taken by a first daemon run.
+fn env_with_imports() -> Env {
+    let e = env();
+    e.drop_bytes(LEGACY, &std::fs::read(example(LEGACY)).unwrap());
+    e.drop_bytes(TRAVERSAL, &std::fs::read(example(TRAVERSAL)).unwrap());
+    let mut d = e.daemon(&[]);
+    e.wait_idle(Duration::from_secs(60));
+    assert_eq!(d.stop(Duration::from_secs(30)), 0);
+    e
+}
+
+struct Tls {
+    ca: Ca,
+    cert: std::path::PathBuf,
+    key: std::path::PathBuf,
+}
+
+fn server_tls(e: &Env) -> Tls {
+    let ca = ca("airlock test CA");
+    let (cert, key) = leaf(&ca, "localhost", true);
+    let cert_path = e.dir.path().join("server.pem");
+    let key_path = e.dir.path().join("server.key");
+    std::fs::write(&cert_path, cert).unwrap();
+    write_secret(&key_path, &key);
+    Tls {
+        ca,
+        cert: cert_path,
+        key: key_path,
+    }
+}
+
+fn listen_args(addr: SocketAddr) -> String {
+    addr.to_string()
+}
+
+#[test]
+fn the_tls_api_serves_the_ledger_in_its_record_shape() {
+    let e = env_with_imports();
+    let tls = server_tls(&e);
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut d = e.daemon(&[
+        "--listen",
+        &listen_args(addr),
+        "--tls-cert",
+        tls.cert.to_str().unwrap(),
+        "--tls-key",
+        tls.key.to_str().unwrap(),
+    ]);
+    wait_http(addr, Duration::from_secs(30));
+    let client = tls_client(&tls.ca.pem, None);
+    let get = |p: &str| https_get(addr, &client, p).unwrap();
+
+    let all = get("/v1/results");
+    assert_eq!(all.status, 200);
+    let results = all.json()["results"].as_array().unwrap().clone();
+    // The trust import, the accepted image, the quarantined tarball: newest first.
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert!(results[0]["id"].as_u64() > results[1]["id"].as_u64());
+    let accepted = results
+        .iter()
+        .find(|r| r["kind"] == "artifact")
+        .expect("the image's record");
+    assert_eq!(accepted["verdict"], "accepted");
+    assert_eq!(accepted["tarball"]["name"], LEGACY);
+    assert!(accepted["decidedUnder"]["trustRootDigest"].is_string());
+    let digest = accepted["artifact"]["digest"].as_str().unwrap().to_string();
+    let import_id = accepted["importId"].as_str().unwrap().to_string();
+
+    let rejected = get("/v1/results?verdict=rejected").json();
+    let rejected = rejected["results"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0]["reason"], "unsafe-archive");
+
+    // Pages: one record each, following the cursor, until there is none.
+    let mut seen = Vec::new();
+    let mut path = "/v1/results?limit=1".to_string();
+    loop {
+        let page = get(&path).json();
+        seen.extend(
+            page["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].clone()),
+        );
+        match page["nextCursor"].as_str() {
+            Some(c) => path = format!("/v1/results?limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 3);
+
+    let art = get(&format!("/v1/artifacts/{digest}"));
+    assert_eq!(art.status, 200);
+    let art = art.json();
+    assert_eq!(art["verdict"], "accepted");
+    assert_eq!(art["latest"]["artifact"]["digest"], digest.as_str());
+    assert_eq!(art["history"].as_array().unwrap().len(), 1);
+
+    let unknown = get(&format!("/v1/artifacts/sha256:{}", "0".repeat(64)));
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.json()["reason"], "not-found");
+    assert_eq!(get("/v1/artifacts/not-a-digest").status, 400);
+
+    let imp = get(&format!("/v1/imports/{import_id}"));
+    assert_eq!(imp.status, 200);
+    assert_eq!(imp.json()["importId"], import_id.as_str());
+    assert_eq!(get("/v1/imports/no-such-import").status, 404);
+
+    let one = get(&format!("/v1/results/{}", accepted["id"]));
+    assert_eq!(one.json()["hash"], accepted["hash"]);
+    assert_eq!(get("/v1/results/999999").status, 404);
+
+    let trust = get("/v1/trust-root").json();
+    assert_eq!(trust["instance"], "public-good");
+    assert!(trust["root"]["digest"].is_string());
+    assert_eq!(get("/healthz").status, 200);
+    let ready = get("/readyz");
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.json()["ready"], true);
+    assert_eq!(get("/nowhere").json()["reason"], "not-found");
+    assert_eq!(d.stop(Duration::from_secs(30)), 0);
+}
+
+#[test]
+fn mutual_tls_answers_only_clients_with_a_certificate_from_the_ca() {
+    let e = env();
+    let tls = server_tls(&e);
+    let clients = ca("airlock client CA");
+    let ca_path = e.dir.path().join("clients.pem");
+    std::fs::write(&ca_path, &clients.pem).unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut d = e.daemon(&[
+        "--listen",
+        &listen_args(addr),
+        "--tls-cert",
+        tls.cert.to_str().unwrap(),
+        "--tls-key",
+        tls.key.to_str().unwrap(),
+        "--client-ca",
+        ca_path.to_str().unwrap(),
+    ]);
+    wait_http(addr, Duration::from_secs(30));
+
+    let (cert, key) = leaf(&clients, "dashboard", false);
+    let good = tls_client(&tls.ca.pem, Some((&cert, &key)));
+    assert_eq!(https_get(addr, &good, "/healthz").unwrap().status, 200);
+
+    let none = tls_client(&tls.ca.pem, None);
+    assert!(
+        https_get(addr, &none, "/healthz").is_err(),
+        "a client without a certificate got an answer"
+    );
+    let stranger = ca("another CA");
+    let (cert, key) = leaf(&stranger, "intruder", false);
+    let other = tls_client(&tls.ca.pem, Some((&cert, &key)));
+    assert!(
+        https_get(addr, &other, "/healthz").is_err(),
+        "a client with another CA's certificate got an answer"
+    );
+    // A plain-HTTP client gets no HTTP answer from the TLS port either.
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    assert!(exchange(&mut s, &get_request("/healthz")).is_err());
+    assert_eq!(d.stop(Duration::from_secs(30)), 0);
+}
+
+#[test]
+fn plain_http_off_loopback_exits_2_naming_the_rule() {
+    let e = env();
+    let port = free_port();
+    let mut d = e.daemon(&["--listen", &format!("0.0.0.0:{port}")]);
+    assert_eq!(d.wait_exit(Duration::from_secs(30)), 2);
+    let log = d.log();
+    assert!(log.contains("[listen-not-loopback]"), "{log}");
+    assert!(log.contains("loopback"), "{log}");
+    // A TLS key others can read is refused too.
+    let tls = server_tls(&e);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&tls.key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut d = e.daemon(&[
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--tls-cert",
+        tls.cert.to_str().unwrap(),
+        "--tls-key",
+        tls.key.to_str().unwrap(),
+    ]);
+    assert_eq!(d.wait_exit(Duration::from_secs(30)), 2);
+    assert!(d.log().contains("chmod 600"), "{}", d.log());
+}
+
+fn raw(addr: SocketAddr, request: &[u8]) -> Answer {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    exchange(&mut s, request).unwrap()
+}
+
+#[test]
+fn oversized_requests_long_queries_large_pages_and_floods_are_capped() {
+    let e = env_with_imports();
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut d = e.daemon(&["--listen", &listen_args(addr), "--rate-limit", "10"]);
+    wait_http(addr, Duration::from_secs(30));
+
+    let body = raw(
+        addr,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(body.status, 413);
+    assert_eq!(body.json()["reason"], "request-too-large");
+
+    let mut big = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Fill: ".to_vec();
+    big.extend(std::iter::repeat_n(b'a', 20 * 1024));
+    big.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
+    assert_eq!(raw(addr, &big).status, 431);
+
+    let long = format!("/v1/results?identity={}", "x".repeat(3000));
+    let a = http_get(addr, &long);
+    assert_eq!(a.status, 414);
+    assert_eq!(a.json()["reason"], "query-too-long");
+
+    let page = http_get(addr, "/v1/results?limit=100000").json();
+    assert_eq!(page["limit"], 1000);
+    let post = raw(
+        addr,
+        b"POST /v1/results HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(post.status, 405);
+    assert_eq!(http_get(addr, "/v1/results?bogus=1").status, 400);
+
+    // 10 a second, bursts of 20: a flood of 60 is cut off with 429 and Retry-After.
+    let mut limited = None;
+    for _ in 0..60 {
+        let a = http_get(addr, "/healthz");
+        if a.status == 429 {
+            limited = Some(a);
+            break;
+        }
+    }
+    let limited = limited.expect("60 requests at once were never limited");
+    assert_eq!(limited.json()["reason"], "rate-limited");
+    assert!(limited.header("retry-after").is_some());
+    assert_eq!(d.stop(Duration::from_secs(30)), 0);
+}
+
+#[test]
+fn metrics_read_as_prometheus_text_by_a_second_parser() {
+    let e = env_with_imports();
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut d = e.daemon(&["--listen", &listen_args(addr)]);
+    wait_http(addr, Duration::from_secs(30));
+    e.drop_bytes("second.tar", &std::fs::read(example(TRAVERSAL)).unwrap());
+    e.wait_idle(Duration::from_secs(60));
+    let m = http_get(addr, "/metrics");
+    assert_eq!(m.status, 200);
+    let text = String::from_utf8(m.body).unwrap();
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
+    let value = |name: &str| -> f64 {
+        let s = scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name)
+            .unwrap_or_else(|| panic!("no {name} in\n{text}"));
+        match s.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => v,
+            _ => panic!("{name} is not a number"),
+        }
+    };
+    let rejected = scrape
+        .samples
+        .iter()
+        .find(|s| {
+            s.metric == "airlock_imports_total" && s.labels.get("reason") == Some("unsafe-archive")
+        })
+        .unwrap_or_else(|| panic!("no rejected import counted in\n{text}"));
+    assert!(matches!(
+        rejected.value,
+        prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Untyped(v) if v == 1.0
+    ));
+    assert_eq!(value("airlock_ledger_records"), 4.0);
+    assert!(value("airlock_ledger_size_bytes") > 0.0);
+    assert_eq!(value("airlock_inbox_depth"), 0.0);
+    assert_eq!(value("airlock_trust_root_stale"), 0.0);
+    assert!(value("airlock_trust_root_age_seconds") >= 0.0);
+    assert!(scrape
+        .samples
+        .iter()
+        .any(|s| s.metric == "airlock_import_duration_seconds"));
+    assert!(text.contains("airlock_tuf_expiry_timestamp_seconds"));
+    assert_eq!(d.stop(Duration::from_secs(30)), 0);
+}
+
+#[test]
+fn a_second_daemon_on_the_same_data_dir_exits_2() {
+    let e = env();
+    let mut first = e.daemon(&[]);
+    first.wait_log("airlock daemon started", Duration::from_secs(30));
+    let mut second = e.daemon(&[]);
+    assert_eq!(second.wait_exit(Duration::from_secs(30)), 2);
+    let log = second.log();
+    assert!(log.contains("[daemon-running]"), "{log}");
+    assert!(log.contains(&format!("pid {}", first.pid())), "{log}");
+    assert_eq!(first.stop(Duration::from_secs(30)), 0);
+}
+
+#[test]
+fn the_cli_reaches_the_ledger_and_trust_store_through_the_running_daemon() {
+    let e = env_with_imports();
+    let mut d = e.daemon(&[]);
+    d.wait_log("airlock daemon started", Duration::from_secs(30));
+    // sled admits one process: these run inside the daemon, their output relayed.
+    let (code, out, err) = e.cli(&["query", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let records: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(records.as_array().unwrap().len(), 3);
+    let (code, out, _) = e.cli(&["audit", "verify"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("ledger intact"), "{out}");
+    let (code, out, _) = e.cli(&["trust", "status", "--json"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"instance\""), "{out}");
+    // An import by hand, with a path relative to the caller's folder, exit code relayed.
+    std::fs::copy(example(LEGACY), e.dir.path().join("by-hand.tar")).unwrap();
+    let out = std::process::Command::new(BIN)
+        .current_dir(e.dir.path())
+        .arg("--data-dir")
+        .arg(&e.data)
+        .args([
+            "import",
+            "by-hand.tar",
+            "--policy",
+            "conf/policy.yaml",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["verdict"], "accepted");
+    let (code, _, err) = e.cli(&["show", "999"]);
+    assert_ne!(code, 0);
+    assert!(!err.is_empty());
+    assert_eq!(e.records().len(), 4);
+    assert_eq!(d.stop(Duration::from_secs(30)), 0);
+}
+
+#[test]
+fn symlinks_dropped_in_the_inbox_are_quarantined_without_being_followed() {
+    let e = env();
+    let secret = e.dir.path().join("secret.txt");
+    std::fs::write(&secret, b"do not copy me").unwrap();
+    std::os::unix::fs::symlink(&secret, e.inbox.join("link.tar")).unwrap();
+    let mut d = e.daemon(&[]);
+    e.wait_idle(Duration::from_secs(60));
+    assert_eq!(d.stop(Duration::from_secs(30)), 0);
+    let kept = e.kept("link.tar");
+    assert_eq!(kept.len(), 1);
+    assert!(kept[0].starts_with(e.data.join("quarantine")));
+    assert!(std::fs::symlink_metadata(&kept[0])
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let r = e
+        .records()
+        .into_iter()
+        .find(|r| r["tarball"]["name"] == "link.tar")
+        .unwrap();
+    assert_eq!(r["reason"], "inbox-not-regular");
+}
