@@ -6,7 +6,7 @@ TARGET_DIR ?= $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR),target)
 AIRLOCK = $(TARGET_DIR)/release/airlock
 IMPORT = bundles/import
 
-.PHONY: run build test bench lint fuzz fmt clean-demo
+.PHONY: run build test bench lint fuzz fmt clean-demo install
 
 build:
 	$(CARGO) build --release --locked
@@ -48,6 +48,7 @@ test:
 bench:
 	start=$$(date +%s) && $(CARGO) bench --locked --bench verify && \
 		$(CARGO) bench --locked --bench ledger && \
+		$(CARGO) bench --locked --bench daemon && \
 		BENCH_START=$$start bash benches/commands.sh
 
 lint:
@@ -61,3 +62,17 @@ fuzz:
 
 fmt:
 	$(CARGO) fmt
+
+# Installs the binary and the systemd unit, and writes nothing else: $(DESTDIR)$(BINDIR)/airlock,
+# $(DESTDIR)$(UNITDIR)/airlock.service and $(DESTDIR)$(DOCDIR)/{README.md,https-api.conf}.
+# Users, groups, the data dir and the inbox are created by hand (see dist/airlock.service).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DOCDIR ?= $(PREFIX)/share/doc/airlock
+UNITDIR ?= /etc/systemd/system
+install: build
+	install -D -m 0755 $(AIRLOCK) $(DESTDIR)$(BINDIR)/airlock
+	install -D -m 0644 dist/airlock.service $(DESTDIR)$(UNITDIR)/airlock.service
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 dist/airlock.service.d/https-api.conf $(DESTDIR)$(DOCDIR)/https-api.conf
+	@echo "installed: $(DESTDIR)$(BINDIR)/airlock $(DESTDIR)$(UNITDIR)/airlock.service $(DESTDIR)$(DOCDIR)/"

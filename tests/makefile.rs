@@ -18,3 +18,55 @@ fn make_run_uses_the_binary_under_cargo_target_dir() {
     );
     assert!(!text.contains(" target/release/airlock"), "{text}");
 }
+
+/// `make install` writes the binary, the unit and the docs where it says, and nothing else.
+#[test]
+fn make_install_writes_only_the_paths_it_names() {
+    let dest = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("make")
+        // The binary the tests built stands in for the release build.
+        .args(["-o", "build", "install"])
+        .arg(format!("DESTDIR={}", dest.path().display()))
+        .arg(format!("AIRLOCK={}", env!("CARGO_BIN_EXE_airlock")))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut files = Vec::new();
+    let mut stack = vec![dest.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p.strip_prefix(dest.path()).unwrap().display().to_string());
+            }
+        }
+    }
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "etc/systemd/system/airlock.service",
+            "usr/local/bin/airlock",
+            "usr/local/share/doc/airlock/README.md",
+            "usr/local/share/doc/airlock/https-api.conf",
+        ]
+    );
+    let unit =
+        std::fs::read_to_string(dest.path().join("etc/systemd/system/airlock.service")).unwrap();
+    for line in [
+        "ProtectSystem=strict",
+        "NoNewPrivileges=yes",
+        "ReadWritePaths=/var/lib/airlock /var/lib/airlock-inbox",
+        "PrivateNetwork=yes",
+        "User=airlock",
+    ] {
+        assert!(unit.contains(line), "the unit lacks {line}");
+    }
+}

@@ -64,6 +64,18 @@ fn signature(path: &Path) -> Option<Signature> {
     Some(s)
 }
 
+/// How many entries of `dir` the convention lets be taken (settled or not), capped.
+pub fn waiting(dir: &Path) -> usize {
+    fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .take(crate::limits::MAX_DAEMON_INBOX_ENTRIES)
+                .filter(|e| eligible(&e.file_name()))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 /// The settling state of the inbox between looks.
 #[derive(Debug)]
 pub struct Inbox {
