@@ -448,3 +448,48 @@ fn reverify_decides_from_stored_evidence_once_the_kept_input_is_deleted() {
     assert_eq!(v["changes"][0]["digest"], img["digest"]);
     assert_eq!(v["changes"][0]["reason"], "certificate-untrusted");
 }
+
+#[test]
+fn the_factory_trust_root_installed_on_first_use_is_a_trust_event_once() {
+    // No --trusted-root and no `trust init`: the first import installs public good's factory
+    // root, and says so in the ledger.
+    let e = env(&all_policy());
+    let bad = e.file("bad.tar", b"not an archive");
+    let first = std::process::Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .arg("--data-dir")
+        .arg(&e.data)
+        .args(["import", bad.to_str().unwrap(), "--policy"])
+        .arg(&e.policy)
+        .output()
+        .unwrap();
+    assert_eq!(first.status.code(), Some(1));
+    let events = records(&e, &[]);
+    let factory: Vec<&Value> = events
+        .iter()
+        .filter(|r| r["reason"] == "factory-install")
+        .collect();
+    assert_eq!(factory.len(), 1, "{events:?}");
+    assert_eq!(factory[0]["kind"], "trust-event");
+    assert_eq!(
+        factory[0]["decidedUnder"]["trustRootInstance"],
+        "public-good"
+    );
+    let (code, _, _) = run(
+        &e,
+        &[
+            "verify-bundle",
+            "--bundle",
+            bad.to_str().unwrap(),
+            "--record",
+        ],
+    );
+    assert_ne!(code, 0);
+    let again = records(&e, &[]);
+    assert_eq!(
+        again
+            .iter()
+            .filter(|r| r["reason"] == "factory-install")
+            .count(),
+        1
+    );
+}

@@ -368,6 +368,8 @@ struct ResultsQuery {
     identity: Option<String>,
     issuer: Option<String>,
     verdict: Option<String>,
+    /// The input's SHA-256 (`tarball.sha256`).
+    tarball: Option<String>,
     since: Option<String>,
     until: Option<String>,
     limit: Option<String>,
@@ -433,6 +435,9 @@ async fn results(
         until,
         verdict: q.verdict,
         import_id: None,
+        tarball_sha256: q
+            .tarball
+            .map(|t| t.strip_prefix("sha256:").unwrap_or(&t).to_ascii_lowercase()),
         // One more than the page, to know whether there is a next one.
         limit: Some(limit + 1),
         before,

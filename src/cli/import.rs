@@ -124,6 +124,12 @@ fn prepare(
     let roots = super::verify_bundle::resolve_root_for(trusted_root, instance, data_dir, now)?;
     let ledger = crate::store::Ledger::open(data_dir, hmac_key_file)
         .map_err(|e| (e.code(), e.to_string()))?;
+    let installed = super::trust::factory_install_records(&roots.list);
+    if !installed.is_empty() {
+        ledger
+            .append(&installed, now)
+            .map_err(|e| (e.code(), e.to_string()))?;
+    }
     Ok((policies, roots, ledger))
 }
 

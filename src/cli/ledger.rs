@@ -34,6 +34,9 @@ pub struct QueryArgs {
     /// Import id.
     #[arg(long = "import", value_name = "ID")]
     pub import_id: Option<String>,
+    /// SHA-256 of the input (tarball) as it arrived, hex (`sha256:` optional).
+    #[arg(long = "tarball", value_name = "SHA256")]
+    pub tarball_sha256: Option<String>,
     /// At most this many records (newest first).
     #[arg(long, default_value_t = 100)]
     pub limit: usize,
@@ -83,6 +86,48 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The `db` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum DbCommand {
+    /// Bring the ledger to this airlock's schema version (records, chain and HMACs untouched).
+    Migrate {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs `db migrate`: 0 when the ledger is at this version (migrated or already), 2 when it
+/// cannot be.
+pub fn db(cmd: DbCommand, data_dir: &Path) -> u8 {
+    let DbCommand::Migrate { json } = cmd;
+    match crate::store::migrate(data_dir) {
+        Ok(m) => {
+            if json {
+                json_out(&m);
+            } else if m.from == m.to {
+                say_lines(&format!(
+                    "ledger {}: already at schema {}",
+                    m.path.display(),
+                    m.to
+                ));
+            } else {
+                say_lines(&format!(
+                    "ledger {}: migrated from schema {} to {} ({} record(s) indexed; records, chain and HMACs unchanged)",
+                    m.path.display(),
+                    m.from,
+                    m.to,
+                    m.records
+                ));
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            warn(&format!("airlock db migrate: [{}] {e}", e.code()));
+            EXIT_USAGE
+        }
+    }
 }
 
 /// Arguments of `export`.
@@ -222,6 +267,9 @@ pub fn query(a: QueryArgs, data_dir: &Path) -> u8 {
         until,
         verdict: a.verdict,
         import_id: a.import_id,
+        tarball_sha256: a
+            .tarball_sha256
+            .map(|t| t.strip_prefix("sha256:").unwrap_or(&t).to_ascii_lowercase()),
         limit: Some(a.limit),
         before: None,
     };

@@ -51,6 +51,11 @@ pub enum Command {
     Show(ledger::ShowArgs),
     /// Export the ledger for auditors (JSON lines or signed SLSA VSAs, with a signed checkpoint).
     Export(ledger::ExportArgs),
+    /// Maintain the ledger database (`db migrate` after an upgrade).
+    Db {
+        #[command(subcommand)]
+        cmd: ledger::DbCommand,
+    },
     /// Check the ledger's tamper evidence.
     Audit {
         #[command(subcommand)]
@@ -182,5 +187,6 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Audit { cmd } => ledger::audit(cmd, &cli.data_dir),
         Command::Export(args) => ledger::export(args, &cli.data_dir, crate::clock::now()),
         Command::Daemon(args) => daemon::run(args, &cli.data_dir),
+        Command::Db { cmd } => ledger::db(cmd, &cli.data_dir),
     }
 }

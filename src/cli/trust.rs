@@ -395,6 +395,37 @@ pub(crate) fn trust_event_record(
     })
 }
 
+/// The trust events of loading `roots`: public good's factory trust root installed on the data
+/// dir's first use (the trust history holds it too; this puts it in the ledger).
+pub(crate) fn factory_install_records<'a>(
+    roots: impl IntoIterator<Item = &'a super::verify_bundle::LoadedRoot>,
+) -> Vec<crate::store::RecordInput> {
+    use crate::store::record_types::DecidedUnder;
+    roots
+        .into_iter()
+        .filter(|r| r.factory_installed)
+        .map(|r| crate::store::RecordInput {
+            kind: "trust-event".into(),
+            verdict: "accepted".into(),
+            reason: Some("factory-install".into()),
+            message: Some(format!(
+                "the factory trust root built into airlock {} ({}) was installed on first use",
+                env!("CARGO_PKG_VERSION"),
+                r.info.source
+            )),
+            decided_under: DecidedUnder {
+                trust_root_digest: format!("sha256:{}", r.info.digest),
+                trust_root_instance: r.instance.clone(),
+                tuf_root_version: r.info.tuf_root_version,
+                trust_root_stale: r.info.stale,
+                policy_digest: None,
+            },
+            airlock_version: env!("CARGO_PKG_VERSION").into(),
+            ..Default::default()
+        })
+        .collect()
+}
+
 /// Records a trust event in the ledger. The trust store's own history is the authority; a ledger
 /// that cannot be opened is said, not fatal.
 fn record_event(

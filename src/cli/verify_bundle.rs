@@ -200,6 +200,8 @@ fn load_key(path: &Path) -> Result<PublicKey, Failure> {
 pub(crate) struct LoadedRoot {
     pub verifier: Verifier,
     pub info: RootInfo,
+    /// Loading it installed public good's factory trust root (to record as a trust event).
+    pub factory_installed: bool,
     /// The trust instance it is, for an installed root (`None` for a file or `--staging`).
     pub instance: Option<String>,
 }
@@ -237,6 +239,7 @@ pub(crate) fn load_root_file(path: &Path) -> Result<LoadedRoot, (&'static str, S
         info: RootInfo::for_file(path, &bytes),
         verifier: Verifier::new(root),
         instance: None,
+        factory_installed: false,
     })
 }
 
@@ -496,6 +499,7 @@ fn staging_root() -> Result<LoadedRoot, (&'static str, String)> {
         verifier: Verifier::new(root),
         info,
         instance: None,
+        factory_installed: false,
     })
 }
 
@@ -520,6 +524,7 @@ fn installed_root(
     Ok(LoadedRoot {
         verifier: Verifier::new(active.root),
         info: active.info,
+        factory_installed: active.factory_installed,
         instance: Some(instance.to_string()),
     })
 }
@@ -609,7 +614,8 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
     let root = picked.or(roots.list.first());
     let result = result_json(bundle, artifact, root, &r);
     if args.record {
-        if let Err(code) = record(data_dir, &[&result], now) {
+        let events = super::trust::factory_install_records(&roots.list);
+        if let Err(code) = record(data_dir, events, &[&result], now) {
             return code;
         }
     }
@@ -641,10 +647,16 @@ pub fn run(args: VerifyBundleArgs, data_dir: &Path, now: Timestamp) -> u8 {
 }
 
 /// Records verification results (their JSON, as printed) in the ledger, in one transaction.
-fn record(data_dir: &Path, results: &[&serde_json::Value], now: Timestamp) -> Result<(), u8> {
+fn record(
+    data_dir: &Path,
+    events: Vec<crate::store::RecordInput>,
+    results: &[&serde_json::Value],
+    now: Timestamp,
+) -> Result<(), u8> {
     use crate::store::record_types::{ArtifactRef, DecidedUnder, LogRef, TarballRef};
     let str_of = |v: &serde_json::Value| v.as_str().map(str::to_string);
-    let inputs: Vec<crate::store::RecordInput> = results
+    let mut inputs = events;
+    let decided: Vec<crate::store::RecordInput> = results
         .iter()
         .map(|v| {
             let digest = match (
@@ -712,6 +724,7 @@ fn record(data_dir: &Path, results: &[&serde_json::Value], now: Timestamp) -> Re
             }
         })
         .collect();
+    inputs.extend(decided);
     crate::store::Ledger::open(data_dir, None)
         .and_then(|l| l.append(&inputs, now))
         .map(|_| ())
@@ -865,7 +878,13 @@ fn run_batch(o: &BatchOptions<'_>) -> u8 {
     let all_ok = results.iter().all(|(_, r)| r.is_ok());
     if o.record {
         let values: Vec<&serde_json::Value> = results.iter().map(|(v, _)| v).collect();
-        if let Err(code) = record(o.data_dir, &values, now) {
+        let events = super::trust::factory_install_records(
+            roots
+                .values()
+                .filter_map(|r| r.as_ref().ok())
+                .flat_map(|r| r.list.iter()),
+        );
+        if let Err(code) = record(o.data_dir, events, &values, now) {
             return code;
         }
     }

@@ -387,11 +387,26 @@ impl Worker<'_> {
     /// fresh data dir has public good's factory root, installed on first use).
     fn ready_to_import(&self) -> Result<(), DaemonError> {
         let now = crate::clock::now();
-        crate::cli::verify_bundle::resolve_root_for(None, None, &self.cfg.data_dir, now)
-            .map(|_| ())
-            .map_err(|(code, m)| {
-                DaemonError::TrustRoot(format!("[{code}] {m}; files wait in the inbox"))
-            })
+        let roots =
+            crate::cli::verify_bundle::resolve_root_for(None, None, &self.cfg.data_dir, now)
+                .map_err(|(code, m)| {
+                    DaemonError::TrustRoot(format!("[{code}] {m}; files wait in the inbox"))
+                })?;
+        self.record_factory_install(&roots, now)
+    }
+
+    /// Records the factory trust root's install when loading the roots did it.
+    fn record_factory_install(
+        &self,
+        roots: &crate::cli::verify_bundle::Roots,
+        now: crate::time::Timestamp,
+    ) -> Result<(), DaemonError> {
+        let installed = crate::cli::trust::factory_install_records(&roots.list);
+        if !installed.is_empty() {
+            self.ledger.append(&installed, now)?;
+            tracing::info!("trust: public good's factory trust root installed on first use");
+        }
+        Ok(())
     }
 
     /// Finishes every entry a crash (or a failure to record) left open.
@@ -618,6 +633,7 @@ impl Worker<'_> {
         let data_dir = self.cfg.data_dir.clone();
         let roots = crate::cli::verify_bundle::resolve_root_for(None, None, &data_dir, now)
             .map_err(|(code, m)| DaemonError::TrustRoot(format!("[{code}] {m}")))?;
+        self.record_factory_install(&roots, now)?;
         let trusted = crate::cli::import::trusted_of(&roots);
         let inputs = [work_file.to_path_buf()];
         let policies = self.policy().clone();

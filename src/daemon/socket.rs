@@ -38,7 +38,7 @@ fn allowed(argv: &[String]) -> Option<bool> {
     let first = argv.iter().find(|a| !a.starts_with('-'))?;
     match first.as_str() {
         "query" | "show" | "audit" | "export" => Some(false),
-        "import" | "reverify" | "trust" | "verify-bundle" => Some(true),
+        "import" | "reverify" | "trust" | "verify-bundle" | "db" => Some(true),
         _ => None,
     }
 }
@@ -154,7 +154,7 @@ fn handle(mut conn: UnixStream, data_dir: &Path, work_lock: &WorkLock) -> std::i
         Err(why) => return refuse(&mut conn, &why),
     };
     let Some(writes) = allowed(&req.argv) else {
-        return refuse(&mut conn, "only query, show, audit, export, import, reverify, trust and verify-bundle run through the daemon");
+        return refuse(&mut conn, "only query, show, audit, export, import, reverify, trust, db and verify-bundle run through the daemon");
     };
     let mut full = vec![
         "airlock".to_string(),
@@ -265,6 +265,7 @@ pub fn uses_ledger(cli: &crate::cli::Cli) -> bool {
         | Command::Show(_)
         | Command::Export(_)
         | Command::Audit { .. }
+        | Command::Db { .. }
         | Command::Trust { .. } => true,
         Command::Daemon(_) => false,
     }

@@ -28,17 +28,34 @@ use sled::Transactional;
 
 use crate::verify::crypto;
 
-/// The schema this binary writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema this binary writes and reads. Version 2 added the `by_tarball` index (records by
+/// the input's SHA-256); `airlock db migrate` builds it for a version-1 ledger.
+pub const SCHEMA_VERSION: u32 = 2;
 
-const INDEXES: [&str; 6] = [
+const INDEXES: [&str; 7] = [
     "by_digest",
     "by_identity",
     "by_issuer",
     "by_verdict",
     "by_import",
     "by_time",
+    "by_tarball",
 ];
+
+/// Records indexed a batch during a migration (each batch one flushed write; a migration cut off
+/// is run again from the start, which rewrites the same index keys).
+const MIGRATE_BATCH: usize = 10_000;
+
+/// What `airlock db migrate` did.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Migration {
+    pub path: PathBuf,
+    pub from: u32,
+    pub to: u32,
+    /// Records whose index entries were written.
+    pub records: u64,
+}
 
 /// Why the ledger cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +64,8 @@ pub enum StoreError {
     Open { path: PathBuf, why: String },
     #[error("the ledger at {path} was written by schema version {found}; this airlock reads version {SCHEMA_VERSION} (run a newer airlock, or `airlock db migrate` from the newer version)")]
     NewerSchema { path: PathBuf, found: u32 },
+    #[error("the ledger at {path} has schema version {found}; this airlock uses version {SCHEMA_VERSION}: run `airlock db migrate` (the records are kept as they are)")]
+    OlderSchema { path: PathBuf, found: u32 },
     #[error("the ledger database failed: {0}")]
     Db(String),
     #[error("the ledger's HMAC key {path}: {why}")]
@@ -60,6 +79,7 @@ impl StoreError {
         match self {
             Self::Open { .. } => "ledger-unavailable",
             Self::NewerSchema { .. } => "ledger-schema-newer",
+            Self::OlderSchema { .. } => "ledger-schema-older",
             Self::Db(_) => "ledger-failed",
             Self::Key { .. } => "ledger-key-unusable",
             Self::Corrupt(_) => "ledger-corrupt",
@@ -163,6 +183,118 @@ fn ledger_key(path: &Path) -> Result<Vec<u8>, StoreError> {
     Ok(k)
 }
 
+/// Opens the sled database at `path`, waiting a bounded time for another airlock process that
+/// holds it for a moment (a trust event, an import finishing).
+fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
+    let mut tries = 0u32;
+    loop {
+        let r = sled::Config::new()
+            .path(path)
+            // Bounded cache: an import's peak memory must not grow with the ledger.
+            .cache_capacity(crate::limits::LEDGER_CACHE_BYTES)
+            .open();
+        match r {
+            Ok(db) => return Ok(db),
+            Err(e) if is_locked(&e) && tries < crate::limits::LEDGER_LOCK_TRIES => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => {
+                return Err(StoreError::Open {
+                    path: path.to_path_buf(),
+                    why: if is_locked(&e) {
+                        "another airlock process holds it (the daemon?)".to_string()
+                    } else {
+                        e.to_string()
+                    },
+                })
+            }
+        }
+    }
+}
+
+/// The schema version a database records (`None`: a new database).
+fn schema_of(meta: &sled::Tree) -> Result<Option<u32>, StoreError> {
+    meta.get("schema")
+        .map_err(db_err)?
+        .map(|v| {
+            v.as_ref()
+                .try_into()
+                .map(u32::from_be_bytes)
+                .map_err(|_| StoreError::Corrupt("schema version".into()))
+        })
+        .transpose()
+}
+
+/// `airlock db migrate`: brings the ledger of `data_dir` to [`SCHEMA_VERSION`]. From version 1:
+/// the `by_tarball` index is built from every record (the records themselves, their chain and
+/// their HMACs are not touched), then the version is set and flushed. A migration cut off is
+/// simply run again.
+pub fn migrate(data_dir: &Path) -> Result<Migration, StoreError> {
+    let path = data_dir.join("ledger").join("db");
+    if !path.exists() {
+        return Err(StoreError::Open {
+            path,
+            why: "no ledger here yet (nothing to migrate)".into(),
+        });
+    }
+    // Held open in this process (the daemon's): it was opened, so its schema is this one.
+    if SHARED
+        .lock()
+        .ok()
+        .is_some_and(|s| s.as_ref().is_some_and(|l| l.path == path))
+    {
+        return Ok(Migration {
+            path,
+            from: SCHEMA_VERSION,
+            to: SCHEMA_VERSION,
+            records: 0,
+        });
+    }
+    let db = open_db(&path)?;
+    let meta = db.open_tree("meta").map_err(db_err)?;
+    let from = schema_of(&meta)?.unwrap_or(SCHEMA_VERSION);
+    if from > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema { path, found: from });
+    }
+    let mut m = Migration {
+        path,
+        from,
+        to: SCHEMA_VERSION,
+        records: 0,
+    };
+    if from == SCHEMA_VERSION {
+        return Ok(m);
+    }
+    // 1 → 2: the tarball index.
+    let records = db.open_tree("records").map_err(db_err)?;
+    let by_tarball = db.open_tree("by_tarball").map_err(db_err)?;
+    let mut batch = sled::Batch::default();
+    let mut in_batch = 0usize;
+    for kv in records.iter() {
+        let (_, v) = kv.map_err(db_err)?;
+        let r: Record =
+            serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if let Some(sha) = r.body.tarball.as_ref().and_then(|t| t.sha256.as_deref()) {
+            batch.insert(index_key(sha, r.id), &[][..]);
+            in_batch += 1;
+        }
+        m.records += 1;
+        if in_batch >= MIGRATE_BATCH {
+            by_tarball
+                .apply_batch(std::mem::take(&mut batch))
+                .map_err(db_err)?;
+            in_batch = 0;
+        }
+    }
+    by_tarball.apply_batch(batch).map_err(db_err)?;
+    db.flush().map_err(db_err)?;
+    meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())
+        .map_err(db_err)?;
+    db.flush().map_err(db_err)?;
+    Ok(m)
+}
+
 /// Whether sled refused to open because another process holds the database's file lock (sled
 /// 0.34 says so only in its message: "could not acquire lock on ...").
 fn is_locked(e: &sled::Error) -> bool {
@@ -215,48 +347,25 @@ impl Ledger {
                 })?;
         }
         let path = dir.join("db");
-        // sled admits one process at a time: another airlock holding the ledger for a moment (a
-        // trust event, an import finishing) is waited for, up to a bound.
-        let mut tries = 0u32;
-        let db = loop {
-            let r = sled::Config::new()
-                .path(&path)
-                // Bounded cache: an import's peak memory must not grow with the ledger.
-                .cache_capacity(crate::limits::LEDGER_CACHE_BYTES)
-                .open();
-            match r {
-                Ok(db) => break db,
-                Err(e) if is_locked(&e) && tries < crate::limits::LEDGER_LOCK_TRIES => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                }
-                Err(e) => {
-                    return Err(StoreError::Open {
-                        path: path.clone(),
-                        why: if is_locked(&e) {
-                            "another airlock process holds it (the daemon?)".to_string()
-                        } else {
-                            e.to_string()
-                        },
-                    })
-                }
-            }
-        };
+        let db = open_db(&path)?;
         let meta = db.open_tree("meta").map_err(db_err)?;
-        match meta.get("schema").map_err(db_err)? {
-            Some(v) => {
-                let found = u32::from_be_bytes(
-                    v.as_ref()
-                        .try_into()
-                        .map_err(|_| StoreError::Corrupt("schema version".into()))?,
-                );
-                if found > SCHEMA_VERSION {
-                    return Err(StoreError::NewerSchema { path, found });
-                }
+        match schema_of(&meta)? {
+            Some(found) if found > SCHEMA_VERSION => {
+                return Err(StoreError::NewerSchema { path, found })
             }
-            None => {
+            Some(found) if found < SCHEMA_VERSION => {
+                return Err(StoreError::OlderSchema { path, found })
+            }
+            Some(_) => {}
+            None if db.open_tree("records").map_err(db_err)?.is_empty() => {
                 meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())
                     .map_err(db_err)?;
+            }
+            // Records but no version: not a ledger this airlock wrote.
+            None => {
+                return Err(StoreError::Corrupt(
+                    "the ledger has records but no schema version".into(),
+                ))
             }
         }
         let records = db.open_tree("records").map_err(db_err)?;
@@ -406,6 +515,7 @@ impl Ledger {
         // The most selective index given, else every record from the newest.
         let indexed = [
             (0, f.digest.as_deref()),
+            (6, f.tarball_sha256.as_deref()),
             (1, f.identity.as_deref()),
             (2, f.issuer.as_deref()),
             (4, f.import_id.as_deref()),

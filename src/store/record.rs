@@ -150,7 +150,7 @@ impl Record {
     }
 
     /// The values indexed, in the order of `INDEXES`.
-    pub(super) fn index_values(&self) -> [Option<String>; 6] {
+    pub(super) fn index_values(&self) -> [Option<String>; 7] {
         let b = &self.body;
         [
             b.artifact
@@ -162,6 +162,7 @@ impl Record {
             Some(b.verdict.clone()),
             b.import_id.clone(),
             Some(format!("{:020}", self.recorded_at.as_second().max(0))),
+            b.tarball.as_ref().and_then(|t| t.sha256.clone()),
         ]
     }
 }
@@ -176,6 +177,8 @@ pub struct Filter {
     pub until: Option<Timestamp>,
     pub verdict: Option<String>,
     pub import_id: Option<String>,
+    /// SHA-256 (hex) of the input (`tarball.sha256`).
+    pub tarball_sha256: Option<String>,
     pub limit: Option<usize>,
     /// Only records with an id below this one (the cursor of the next page, newest first).
     pub before: Option<u64>,
@@ -193,6 +196,10 @@ impl Filter {
             && eq(&self.issuer, b.issuer.as_deref())
             && eq(&self.verdict, Some(b.verdict.as_str()))
             && eq(&self.import_id, b.import_id.as_deref())
+            && eq(
+                &self.tarball_sha256,
+                b.tarball.as_ref().and_then(|t| t.sha256.as_deref()),
+            )
             && self.since.is_none_or(|s| r.recorded_at >= s)
             && self.until.is_none_or(|u| r.recorded_at <= u)
             && self.before.is_none_or(|b| r.id < b)

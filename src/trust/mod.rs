@@ -32,6 +32,9 @@ pub struct ActiveRoot {
     pub root: TrustedRoot,
     pub bytes: Vec<u8>,
     pub info: RootInfo,
+    /// This call installed public good's factory trust root (the data dir's first use): a trust
+    /// event for the caller that keeps a ledger to record.
+    pub factory_installed: bool,
 }
 
 /// How a trust root came to be trusted. Every verification result names it.
@@ -460,6 +463,7 @@ fn load(store: &Store, gen: &store::Generation, now: Timestamp) -> Result<Active
         root,
         bytes,
         info: gen.info.root.clone().restale(now),
+        factory_installed: false,
     })
 }
 
@@ -557,8 +561,10 @@ pub fn active_root_in(
 ) -> Result<ActiveRoot, TrustError> {
     check_instance_name(instance)?;
     let store = Store::open_instance(data_dir, instance);
-    let (gen, _) = current_or_factory(&store, instance, now)?;
-    load(&store, &gen, now)
+    let (gen, installed) = current_or_factory(&store, instance, now)?;
+    let mut active = load(&store, &gen, now)?;
+    active.factory_installed = installed.is_some();
+    Ok(active)
 }
 
 /// The record of an instance's trust root in force, without installing anything.
