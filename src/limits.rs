@@ -197,6 +197,10 @@ pub const MAX_TRUST_INSTANCES: usize = 64;
 /// size; queries by index touch a few pages.
 pub const LEDGER_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
+/// The daemon's default sled page cache for the ledger (bytes; `--ledger-cache-mib`): it serves
+/// lookups for as long as it runs, so it keeps more of the ledger in memory.
+pub const DAEMON_LEDGER_CACHE_BYTES: u64 = 512 * 1024 * 1024;
+
 /// How many times (100 ms apart) opening the ledger waits for another process that holds it.
 pub const LEDGER_LOCK_TRIES: u32 = 50;
 

@@ -51,6 +51,9 @@ pub struct DaemonArgs {
     /// API requests a second per client address (bursts of twice that); 0 for no limit.
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub rate_limit: u32,
+    /// The ledger's page cache in MiB (the daemon's memory grows up to about this).
+    #[arg(long, default_value_t = crate::limits::DAEMON_LEDGER_CACHE_BYTES >> 20, value_name = "MIB")]
+    pub ledger_cache_mib: u64,
     /// The trust instance a TUF repository dropped in the inbox updates.
     #[arg(long, default_value = crate::trust::PUBLIC_GOOD, value_name = "NAME")]
     pub trust_instance: String,
@@ -99,6 +102,7 @@ pub fn run(a: DaemonArgs, data_dir: &Path) -> u8 {
         settle: Duration::from_millis(a.settle_ms),
         rescan: Duration::from_millis(a.rescan_ms.max(10)),
         stop_timeout: Duration::from_secs(a.stop_timeout),
+        ledger_cache_bytes: a.ledger_cache_mib.max(1) << 20,
         api,
     };
     match crate::daemon::run(cfg) {

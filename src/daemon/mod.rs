@@ -97,6 +97,8 @@ pub struct Config {
     /// How long SIGTERM waits for the import in progress before the process exits anyway (the
     /// journal redoes that import at the next start).
     pub stop_timeout: Duration,
+    /// The ledger's page cache (bytes).
+    pub ledger_cache_bytes: u64,
     pub api: Option<crate::api::ApiConfig>,
 }
 
@@ -223,7 +225,7 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
             path: cfg.policy.clone(),
             why,
         })?;
-    let ledger = Ledger::open(&cfg.data_dir, None)?;
+    let ledger = Ledger::open_cached(&cfg.data_dir, None, cfg.ledger_cache_bytes)?;
     ledger.share();
     let journal = Journal::open(&cfg.data_dir)?;
     let metrics = Arc::new(Metrics::new());

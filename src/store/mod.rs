@@ -185,13 +185,13 @@ fn ledger_key(path: &Path) -> Result<Vec<u8>, StoreError> {
 
 /// Opens the sled database at `path`, waiting a bounded time for another airlock process that
 /// holds it for a moment (a trust event, an import finishing).
-fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
+fn open_db(path: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
     let mut tries = 0u32;
     loop {
         let r = sled::Config::new()
             .path(path)
-            // Bounded cache: an import's peak memory must not grow with the ledger.
-            .cache_capacity(crate::limits::LEDGER_CACHE_BYTES)
+            // Bounded cache: peak memory must not grow with the ledger.
+            .cache_capacity(cache_bytes)
             .open();
         match r {
             Ok(db) => return Ok(db),
@@ -251,7 +251,7 @@ pub fn migrate(data_dir: &Path) -> Result<Migration, StoreError> {
             records: 0,
         });
     }
-    let db = open_db(&path)?;
+    let db = open_db(&path, crate::limits::LEDGER_CACHE_BYTES)?;
     let meta = db.open_tree("meta").map_err(db_err)?;
     let from = schema_of(&meta)?.unwrap_or(SCHEMA_VERSION);
     if from > SCHEMA_VERSION {
@@ -328,6 +328,16 @@ impl Ledger {
     /// Opens (creating on first use) the ledger of `data_dir`. `key_file` overrides where the
     /// HMAC key lives (`--hmac-key-file`, for keys kept off the data dir).
     pub fn open(data_dir: &Path, key_file: Option<&Path>) -> Result<Ledger, StoreError> {
+        Self::open_cached(data_dir, key_file, crate::limits::LEDGER_CACHE_BYTES)
+    }
+
+    /// [`Ledger::open`] with a page cache of `cache_bytes` (the daemon, which serves lookups for
+    /// as long as it runs, keeps more of the ledger in memory than a one-shot command).
+    pub fn open_cached(
+        data_dir: &Path,
+        key_file: Option<&Path>,
+        cache_bytes: u64,
+    ) -> Result<Ledger, StoreError> {
         let dir = data_dir.join("ledger");
         if key_file.is_none() {
             let shared = SHARED.lock().ok().and_then(|s| s.clone());
@@ -347,7 +357,7 @@ impl Ledger {
                 })?;
         }
         let path = dir.join("db");
-        let db = open_db(&path)?;
+        let db = open_db(&path, cache_bytes)?;
         let meta = db.open_tree("meta").map_err(db_err)?;
         match schema_of(&meta)? {
             Some(found) if found > SCHEMA_VERSION => {
@@ -689,6 +699,16 @@ impl Ledger {
     /// How many distinct evidence blobs are stored (for the dedup ratio).
     pub fn evidence_count(&self) -> usize {
         self.evidence.len()
+    }
+
+    /// Bytes of evidence and policy text stored (each piece once).
+    pub fn evidence_bytes(&self) -> u64 {
+        self.evidence
+            .iter()
+            .values()
+            .flatten()
+            .map(|v| v.len() as u64)
+            .sum()
     }
 
     /// The last record's id and hash (the chain head).
