@@ -293,6 +293,10 @@ fn oversized_requests_long_queries_large_pages_and_floods_are_capped() {
     );
     assert_eq!(post.status, 405);
     assert_eq!(http_get(addr, "/v1/results?bogus=1").status, 400);
+    // A path that does not percent-decode (found by fuzz/api_request) is a JSON 400 too.
+    let bad = http_get(addr, "/v1/artifacts/sha256:ab%zz");
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()["reason"], "bad-request");
 
     // 10 a second, bursts of 20: a flood of 60 is cut off with 429 and Retry-After.
     let mut limited = None;

@@ -159,6 +159,16 @@ pub fn start(cfg: &ApiConfig, shared: Arc<Shared>) -> Result<Handle, ApiError> {
     Ok(Handle { addr, stop, thread })
 }
 
+/// The API's routes and layers over `shared`, without a listener (the fuzz target drives it
+/// in-process; every request then counts as coming from `127.0.0.1`).
+pub fn app(shared: Arc<Shared>, rate_per_second: u32) -> Router {
+    let state = AppState {
+        shared,
+        limiter: (rate_per_second > 0).then(|| Arc::new(ratelimit::Limiter::new(rate_per_second))),
+    };
+    router(state)
+}
+
 fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/results", get(results))
@@ -386,6 +396,9 @@ pub struct ResultsPage {
     pub limit: usize,
 }
 
+/// A path segment, or why axum could not decode it (answered as JSON like every error).
+type PathParam = Result<UrlPath<String>, axum::extract::rejection::PathRejection>;
+
 fn bad_request(message: impl Into<String>) -> Response {
     fail(StatusCode::BAD_REQUEST, "bad-request", message)
 }
@@ -459,7 +472,11 @@ async fn results(
     }
 }
 
-async fn result(State(st): State<AppState>, UrlPath(id): UrlPath<String>) -> Response {
+async fn result(State(st): State<AppState>, p: PathParam) -> Response {
+    let id = match p {
+        Ok(UrlPath(v)) => v,
+        Err(e) => return bad_request(e.body_text()),
+    };
     let Ok(id) = id.parse::<u64>() else {
         return bad_request("the record id is a number");
     };
@@ -497,7 +514,11 @@ fn is_digest(d: &str) -> bool {
     })
 }
 
-async fn artifact(State(st): State<AppState>, UrlPath(digest): UrlPath<String>) -> Response {
+async fn artifact(State(st): State<AppState>, p: PathParam) -> Response {
+    let digest = match p {
+        Ok(UrlPath(v)) => v,
+        Err(e) => return bad_request(e.body_text()),
+    };
     if !is_digest(&digest) {
         return bad_request("the digest is algorithm:hex, e.g. sha256:…");
     }
@@ -534,7 +555,11 @@ pub struct ImportView {
     pub records: Vec<Record>,
 }
 
-async fn import(State(st): State<AppState>, UrlPath(id): UrlPath<String>) -> Response {
+async fn import(State(st): State<AppState>, p: PathParam) -> Response {
+    let id = match p {
+        Ok(UrlPath(v)) => v,
+        Err(e) => return bad_request(e.body_text()),
+    };
     if id.len() > 128 {
         return bad_request("the import id is too long");
     }
@@ -567,17 +592,32 @@ async fn import(State(st): State<AppState>, UrlPath(id): UrlPath<String>) -> Res
     }
 }
 
+/// Runs `f` off the async workers: the trust store is read with blocking calls (and TUF code
+/// that starts its own runtime, which a worker thread must not).
+async fn blocking(f: impl FnOnce() -> Response + Send + 'static) -> Response {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
+        fail(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "api-failed",
+            format!("the request failed: {e}"),
+        )
+    })
+}
+
 async fn trust_root(State(st): State<AppState>) -> Response {
-    let now = crate::clock::now();
-    let d = &st.shared.data_dir;
-    match crate::trust::status_in(d, &st.shared.trust_instance, now) {
-        Ok(status) => Json(crate::cli::trust::StatusWithInstances {
-            status,
-            instances: crate::trust::instances(d),
-        })
-        .into_response(),
-        Err(e) => fail(StatusCode::SERVICE_UNAVAILABLE, e.code(), e.to_string()),
-    }
+    blocking(move || {
+        let now = crate::clock::now();
+        let d = &st.shared.data_dir;
+        match crate::trust::status_in(d, &st.shared.trust_instance, now) {
+            Ok(status) => Json(crate::cli::trust::StatusWithInstances {
+                status,
+                instances: crate::trust::instances(d),
+            })
+            .into_response(),
+            Err(e) => fail(StatusCode::SERVICE_UNAVAILABLE, e.code(), e.to_string()),
+        }
+    })
+    .await
 }
 
 async fn healthz() -> Response {
@@ -594,6 +634,10 @@ pub struct ReadyView {
 }
 
 async fn readyz(State(st): State<AppState>) -> Response {
+    blocking(move || ready_view(&st)).await
+}
+
+fn ready_view(st: &AppState) -> Response {
     let checks = st.shared.readiness();
     let ready = checks.ready();
     let status = if ready {
@@ -605,6 +649,10 @@ async fn readyz(State(st): State<AppState>) -> Response {
 }
 
 async fn metrics(State(st): State<AppState>) -> Response {
+    blocking(move || metrics_text(&st)).await
+}
+
+fn metrics_text(st: &AppState) -> Response {
     let s = &st.shared;
     let now = crate::clock::now();
     let info = crate::trust::installed_in(&s.data_dir, &s.trust_instance, now)
@@ -633,6 +681,39 @@ mod tests {
         assert!(!is_digest("sha256:xyz"));
         assert!(!is_digest("../../etc/passwd"));
         assert!(!is_digest(&format!("SHA256:{}", "a".repeat(64))));
+    }
+
+    /// Found by fuzz/api_request: `/readyz` on a data dir whose factory trust root was not yet
+    /// installed ran TUF code (which starts its own runtime) on an async worker, and panicked.
+    #[test]
+    fn trust_routes_on_a_fresh_data_dir_answer_without_panicking() {
+        let d = tempfile::tempdir().unwrap();
+        let data = d.path().join("data");
+        let inbox = d.path().join("inbox");
+        std::fs::create_dir_all(&inbox).unwrap();
+        let shared = Arc::new(Shared {
+            ledger: crate::store::Ledger::open(&data, None).unwrap(),
+            journal: crate::daemon::journal::Journal::open(&data).unwrap(),
+            metrics: Arc::new(crate::metrics::Metrics::new()),
+            trust_instance: crate::trust::PUBLIC_GOOD.into(),
+            data_dir: data,
+            inbox,
+        });
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        for (path, want) in [("/readyz", 503), ("/metrics", 200), ("/v1/trust-root", 200)] {
+            let req = axum::http::Request::builder()
+                .uri(path)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let resp = rt
+                .block_on(tower::ServiceExt::oneshot(app(shared.clone(), 0), req))
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), want, "{path}");
+        }
     }
 
     #[test]

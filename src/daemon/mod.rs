@@ -183,11 +183,15 @@ pub struct Shared {
 
 impl Shared {
     /// Trust root loaded, ledger open, inbox readable.
+    /// Blocking (it reads the trust store): not on an async worker.
     pub fn readiness(&self) -> Readiness {
         let now = crate::clock::now();
+        let (d, i) = (&self.data_dir, &self.trust_instance);
         Readiness {
-            trust_root: crate::trust::active_root_in(&self.data_dir, &self.trust_instance, now)
-                .is_ok(),
+            // Installed and loadable. Never installs anything: the worker installs the factory
+            // root, if it must, on its first pass.
+            trust_root: matches!(crate::trust::installed_in(d, i, now), Ok(Some(_)))
+                && crate::trust::active_root_in(d, i, now).is_ok(),
             ledger: self.ledger.head().is_ok(),
             inbox: fs::read_dir(&self.inbox).is_ok(),
         }

@@ -128,14 +128,24 @@ fn read_request(conn: &mut UnixStream) -> Result<Request, String> {
     }
     let mut buf = vec![0u8; len as usize];
     conn.read_exact(&mut buf).map_err(|e| e.to_string())?;
-    let r: Request = serde_json::from_slice(&buf).map_err(|e| e.to_string())?;
+    parse_request(&buf).map(|argv| Request { argv })
+}
+
+/// A client's request body: its command line, capped.
+pub fn parse_request(body: &[u8]) -> Result<Vec<String>, String> {
+    let r: Request = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     if r.argv.len() > crate::limits::MAX_SOCKET_ARGS {
         return Err(format!(
             "more than {} arguments",
             crate::limits::MAX_SOCKET_ARGS
         ));
     }
-    Ok(r)
+    Ok(r.argv)
+}
+
+/// Whether `argv` (after [`parse_request`]) is a command clients may run, and whether it writes.
+pub fn admitted(argv: &[String]) -> Option<bool> {
+    allowed(argv)
 }
 
 fn handle(mut conn: UnixStream, data_dir: &Path, work_lock: &WorkLock) -> std::io::Result<()> {
