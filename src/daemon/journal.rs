@@ -65,12 +65,7 @@ pub fn sync_dir(dir: &Path) -> Result<(), DaemonError> {
 }
 
 fn private_dir(dir: &Path) -> Result<(), DaemonError> {
-    use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| err(dir, e))
+    crate::import::private_data_dir(dir).map_err(|e| err(dir, e))
 }
 
 impl Journal {
