@@ -1,15 +1,18 @@
-//! The daemon killed with SIGKILL at random instants, 50 times, while good and hostile tarballs
-//! (and folders) keep landing in its inbox; restarted each time. At the end every entry dropped
+//! The daemon killed with SIGKILL at random instants, 50 times, while good and hostile tarballs,
+//! folders and TUF repository copies (trust updates) keep landing in its inbox; restarted each
+//! time. At the end every entry dropped
 //! is in exactly one of `accepted/` or `quarantine/` (files byte-identical), has exactly one
 //! import in the ledger, `audit verify` passes, and nothing is left in the inbox, the journal,
 //! the work area or staging. Set `AIRLOCK_CRASH_SEED` to replay a run.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod daemon_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use common::tuf_repo::{TufRepo, TRUSTED_ROOT_NAME};
 use daemon_support::*;
 
 /// xorshift64*: a reproducible sequence of kill instants and drops.
@@ -31,6 +34,8 @@ impl Rng {
 enum Drop {
     File(Vec<u8>),
     Folder(std::path::PathBuf),
+    /// A new version of the TUF repository the trust root came from: a trust update.
+    TufUpdate,
 }
 
 /// The mix: the examples (accepted and refused), and inputs that are not archives at all.
@@ -60,6 +65,7 @@ fn sources() -> Vec<(&'static str, Drop)> {
         ("notes.txt", Drop::File(b"not an archive at all\n".to_vec())),
         ("empty.tar", Drop::File(Vec::new())),
         ("blobs", Drop::Folder(example("release-blobs"))),
+        ("tuf-usb", Drop::TufUpdate),
     ]
 }
 
@@ -71,7 +77,24 @@ fn sigkill_at_fifty_random_instants_loses_nothing_and_records_nothing_twice() {
         .unwrap_or(0x5EED_A1B2_C3D4_E5F6u64);
     eprintln!("AIRLOCK_CRASH_SEED={seed}");
     let mut rng = Rng(seed | 1);
-    let e = env();
+    // The trust root comes through TUF (its target is the examples' TEST-ONLY trusted root), so
+    // that new versions of the repository dropped in the inbox are real trust updates.
+    let e = env_without_trust_root();
+    let mut repo = TufRepo::create(e.dir.path().join("repo")).unwrap();
+    repo.targets.insert(
+        TRUSTED_ROOT_NAME.into(),
+        std::fs::read(example("test-trust-root.TEST-ONLY.json")).unwrap(),
+    );
+    repo.publish().unwrap();
+    let (code, _, err) = e.cli(&[
+        "trust",
+        "init",
+        "--root",
+        repo.root_path(1).to_str().unwrap(),
+        "--from",
+        repo.dir().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
     let kinds = sources();
     let mut dropped: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();
     let mut n = 0usize;
@@ -87,6 +110,11 @@ fn sigkill_at_fifty_random_instants_loses_nothing_and_records_nothing_twice() {
                     }
                     Drop::Folder(p) => {
                         e.drop_dir(&name, p);
+                        dropped.insert(name, None);
+                    }
+                    Drop::TufUpdate => {
+                        repo.publish().unwrap();
+                        e.drop_dir(&name, repo.dir());
                         dropped.insert(name, None);
                     }
                 }
@@ -157,4 +185,26 @@ fn sigkill_at_fifty_random_instants_loses_nothing_and_records_nothing_twice() {
     );
     let (code, out, err) = e.cli(&["audit", "verify"]);
     assert_eq!(code, 0, "{out}{err}");
+    // Every update was applied (a replay after a kill finds it applied: `update-unchanged`), and
+    // the newest repository version is the one in force.
+    let updates = records
+        .iter()
+        .filter(|r| r["kind"] == "trust-event" && r["importId"].is_string())
+        .count();
+    assert_eq!(
+        updates,
+        dropped.keys().filter(|k| k.ends_with("tuf-usb")).count()
+    );
+    eprintln!(
+        "{} entries dropped, {updates} of them trust updates",
+        dropped.len()
+    );
+    let (code, out, err) = e.cli(&["trust", "status", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let st: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        st["tuf"]["timestamp"]["version"].as_u64(),
+        Some(1 + updates as u64),
+        "{st}"
+    );
 }
