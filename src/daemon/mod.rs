@@ -348,8 +348,8 @@ impl Worker<'_> {
         let mut reported_unready = false;
         while !stop.load(Ordering::Relaxed) {
             self.finish_pending(stop);
+            // (The inbox depth gauge is read live at each scrape, not set here.)
             let (ready, waiting) = self.inbox.look(Instant::now());
-            self.metrics.set_inbox_depth(waiting + self.journal.depth());
             let usable = self.ready_to_import();
             match (&usable, reported_unready) {
                 (Err(e), false) => {
