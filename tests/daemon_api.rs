@@ -94,10 +94,6 @@ fn server_tls(e: &Env) -> Tls {
     }
 }
 
-fn listen_args(addr: SocketAddr) -> String {
-    addr.to_string()
-}
-
 #[test]
 fn the_tls_api_serves_the_ledger_in_its_record_shape() {
     let e = env_with_imports();
@@ -105,7 +101,7 @@ fn the_tls_api_serves_the_ledger_in_its_record_shape() {
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let mut d = e.daemon(&[
         "--listen",
-        &listen_args(addr),
+        &addr.to_string(),
         "--tls-cert",
         tls.cert.to_str().unwrap(),
         "--tls-key",
@@ -197,7 +193,7 @@ fn mutual_tls_answers_only_clients_with_a_certificate_from_the_ca() {
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let mut d = e.daemon(&[
         "--listen",
-        &listen_args(addr),
+        &addr.to_string(),
         "--tls-cert",
         tls.cert.to_str().unwrap(),
         "--tls-key",
@@ -265,7 +261,7 @@ fn raw(addr: SocketAddr, request: &[u8]) -> Answer {
 fn oversized_requests_long_queries_large_pages_and_floods_are_capped() {
     let e = env_with_imports();
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let mut d = e.daemon(&["--listen", &listen_args(addr), "--rate-limit", "10"]);
+    let mut d = e.daemon(&["--listen", &addr.to_string(), "--rate-limit", "10"]);
     wait_http(addr, Duration::from_secs(30));
 
     let body = raw(
@@ -317,7 +313,7 @@ fn oversized_requests_long_queries_large_pages_and_floods_are_capped() {
 fn metrics_read_as_prometheus_text_by_a_second_parser() {
     let e = env_with_imports();
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let mut d = e.daemon(&["--listen", &listen_args(addr)]);
+    let mut d = e.daemon(&["--listen", &addr.to_string()]);
     wait_http(addr, Duration::from_secs(30));
     e.drop_bytes("second.tar", &std::fs::read(example(TRAVERSAL)).unwrap());
     e.wait_idle(Duration::from_secs(60));

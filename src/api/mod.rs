@@ -138,18 +138,14 @@ pub fn start(cfg: &ApiConfig, shared: Arc<Shared>) -> Result<Handle, ApiError> {
         .enable_all()
         .build()
         .map_err(|e| ApiError::Runtime(e.to_string()))?;
-    let state = AppState {
-        shared,
-        limiter: (cfg.rate_per_second > 0)
-            .then(|| Arc::new(ratelimit::Limiter::new(cfg.rate_per_second))),
-    };
+    let app = app(shared, cfg.rate_per_second);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let thread = std::thread::Builder::new()
         .name("airlock-api".into())
         .spawn(move || {
             rt.block_on(async move {
                 match tokio::net::TcpListener::from_std(std_listener) {
-                    Ok(l) => serve(l, tls, router(state), stopped).await,
+                    Ok(l) => serve(l, tls, app, stopped).await,
                     Err(e) => tracing::error!(error = %e, "api: cannot listen"),
                 }
             });
@@ -448,9 +444,7 @@ async fn results(
         until,
         verdict: q.verdict,
         import_id: None,
-        tarball_sha256: q
-            .tarball
-            .map(|t| t.strip_prefix("sha256:").unwrap_or(&t).to_ascii_lowercase()),
+        tarball_sha256: q.tarball.as_deref().map(Filter::tarball_sha256_of),
         // One more than the page, to know whether there is a next one.
         limit: Some(limit + 1),
         before,

@@ -267,9 +267,7 @@ pub fn query(a: QueryArgs, data_dir: &Path) -> u8 {
         until,
         verdict: a.verdict,
         import_id: a.import_id,
-        tarball_sha256: a
-            .tarball_sha256
-            .map(|t| t.strip_prefix("sha256:").unwrap_or(&t).to_ascii_lowercase()),
+        tarball_sha256: a.tarball_sha256.as_deref().map(Filter::tarball_sha256_of),
         limit: Some(a.limit),
         before: None,
     };

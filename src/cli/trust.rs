@@ -351,17 +351,34 @@ fn finish<T: serde::Serialize>(
     }
 }
 
-/// The ledger record of a trust event (an accepted or a refused init, update or import); `None`
-/// for a failure that is not a decision (an unreadable medium, a data dir that cannot be written).
+/// What a trust event was decided under: the root it installed or kept.
+fn decided_under(
+    info: &RootInfo,
+    instance: Option<String>,
+) -> crate::store::record_types::DecidedUnder {
+    crate::store::record_types::DecidedUnder {
+        trust_root_digest: format!("sha256:{}", info.digest),
+        trust_root_instance: instance,
+        tuf_root_version: info.tuf_root_version,
+        trust_root_stale: info.stale,
+        policy_digest: None,
+    }
+}
+
+/// The ledger record of a trust event: an accepted init, update or import, or a failed one
+/// (a refusal, or a medium that could not even be read), with the failure's reason code.
 pub(crate) fn trust_event_record(
     instance: &str,
     action: &str,
     r: &Result<Outcome, TrustError>,
-) -> Option<crate::store::RecordInput> {
-    use crate::store::record_types::DecidedUnder;
-    Some(match r {
+) -> crate::store::RecordInput {
+    let base = crate::store::RecordInput {
+        kind: "trust-event".into(),
+        airlock_version: env!("CARGO_PKG_VERSION").into(),
+        ..Default::default()
+    };
+    match r {
         Ok(o) => crate::store::RecordInput {
-            kind: "trust-event".into(),
             verdict: "accepted".into(),
             reason: Some(if o.changed {
                 action.to_string()
@@ -369,30 +386,20 @@ pub(crate) fn trust_event_record(
                 format!("{action}-unchanged")
             }),
             message: Some(format!("{} offered {}", o.offered, o.info.digest)),
-            decided_under: DecidedUnder {
-                trust_root_digest: format!("sha256:{}", o.info.digest),
-                trust_root_instance: Some(instance.to_string()),
-                tuf_root_version: o.info.tuf_root_version,
-                trust_root_stale: o.info.stale,
-                policy_digest: None,
-            },
-            airlock_version: env!("CARGO_PKG_VERSION").into(),
-            ..Default::default()
+            decided_under: decided_under(&o.info, Some(instance.to_string())),
+            ..base
         },
-        Err(e) if e.is_refusal() => crate::store::RecordInput {
-            kind: "trust-event".into(),
+        Err(e) => crate::store::RecordInput {
             verdict: "rejected".into(),
             reason: Some(e.code().into()),
             message: Some(format!("{action}: {e}")),
-            decided_under: DecidedUnder {
+            decided_under: crate::store::record_types::DecidedUnder {
                 trust_root_instance: Some(instance.to_string()),
                 ..Default::default()
             },
-            airlock_version: env!("CARGO_PKG_VERSION").into(),
-            ..Default::default()
+            ..base
         },
-        Err(_) => return None,
-    })
+    }
 }
 
 /// The trust events of loading `roots`: public good's factory trust root installed on the data
@@ -400,7 +407,6 @@ pub(crate) fn trust_event_record(
 pub(crate) fn factory_install_records<'a>(
     roots: impl IntoIterator<Item = &'a super::verify_bundle::LoadedRoot>,
 ) -> Vec<crate::store::RecordInput> {
-    use crate::store::record_types::DecidedUnder;
     roots
         .into_iter()
         .filter(|r| r.factory_installed)
@@ -413,13 +419,7 @@ pub(crate) fn factory_install_records<'a>(
                 env!("CARGO_PKG_VERSION"),
                 r.info.source
             )),
-            decided_under: DecidedUnder {
-                trust_root_digest: format!("sha256:{}", r.info.digest),
-                trust_root_instance: r.instance.clone(),
-                tuf_root_version: r.info.tuf_root_version,
-                trust_root_stale: r.info.stale,
-                policy_digest: None,
-            },
+            decided_under: decided_under(&r.info, r.instance.clone()),
             airlock_version: env!("CARGO_PKG_VERSION").into(),
             ..Default::default()
         })
@@ -435,9 +435,12 @@ fn record_event(
     r: &Result<Outcome, TrustError>,
     now: Timestamp,
 ) {
-    let Some(input) = trust_event_record(instance, action, r) else {
+    // A failure that is not a decision (an unreadable medium, a data dir that cannot be
+    // written) is said on stderr only: nothing was decided about the trust root.
+    if matches!(r, Err(e) if !e.is_refusal()) {
         return;
-    };
+    }
+    let input = trust_event_record(instance, action, r);
     let recorded = crate::store::Ledger::open(data_dir, None).and_then(|l| l.append(&[input], now));
     if let Err(e) = recorded {
         err_line(&format!("airlock trust {action}: warning: the trust event is in the trust history but not in the ledger: [{}] {e}", e.code()));

@@ -328,6 +328,23 @@ struct Worker<'a> {
     work_lock: WorkLock,
 }
 
+/// Sleeps up to `wait` in short steps (a stop signal is seen at once), or until the inbox
+/// changes.
+fn continue_waiting(stop: &AtomicBool, rx: &std::sync::mpsc::Receiver<()>, wait: Duration) {
+    let until = Instant::now() + wait;
+    while !stop.load(Ordering::Relaxed) && Instant::now() < until {
+        let step = until
+            .saturating_duration_since(Instant::now())
+            .min(Duration::from_millis(100));
+        if rx.recv_timeout(step).is_ok() {
+            while rx.try_recv().is_ok() {}
+            // Let a burst of events (a copy in progress) pass before looking.
+            std::thread::sleep(Duration::from_millis(10));
+            return;
+        }
+    }
+}
+
 /// An input's records and the evidence bytes they name.
 type Decided = (
     Vec<RecordInput>,
@@ -346,46 +363,44 @@ struct Done {
 impl Worker<'_> {
     fn run(&mut self, stop: &AtomicBool, rx: &std::sync::mpsc::Receiver<()>) {
         let mut reported_unready = false;
+        let mut first = true;
         while !stop.load(Ordering::Relaxed) {
             self.finish_pending(stop);
             // (The inbox depth gauge is read live at each scrape, not set here.)
             let (ready, waiting) = self.inbox.look(Instant::now());
-            let usable = self.ready_to_import();
-            match (&usable, reported_unready) {
-                (Err(e), false) => {
-                    tracing::warn!(reason = e.code(), "{e}");
-                    reported_unready = true;
-                }
-                (Ok(()), true) => reported_unready = false,
-                _ => {}
-            }
-            if usable.is_ok() {
-                for name in ready {
-                    if stop.load(Ordering::Relaxed) {
-                        break;
+            // The trust roots are checked at start (installing the factory one on a fresh data
+            // dir) and whenever files are ready to take; not on every look while others settle.
+            if first || !ready.is_empty() {
+                first = false;
+                let usable = self.ready_to_import();
+                match (&usable, reported_unready) {
+                    (Err(e), false) => {
+                        tracing::warn!(reason = e.code(), "{e}");
+                        reported_unready = true;
                     }
-                    self.inbox.taken(&name);
-                    self.take_and_import(&name);
+                    (Ok(()), true) => reported_unready = false,
+                    _ => {}
+                }
+                if usable.is_ok() {
+                    for name in ready {
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        self.inbox.taken(&name);
+                        self.take_and_import(&name);
+                    }
                 }
             }
-            let wait = if waiting > 0 {
-                (self.cfg.settle / 2).max(Duration::from_millis(20))
-            } else {
-                self.cfg.rescan
-            };
-            // Sleep in short steps so a stop signal is seen at once.
-            let until = Instant::now() + wait;
-            while !stop.load(Ordering::Relaxed) && Instant::now() < until {
-                let step = until
-                    .saturating_duration_since(Instant::now())
-                    .min(Duration::from_millis(100));
-                if rx.recv_timeout(step).is_ok() {
-                    while rx.try_recv().is_ok() {}
-                    // Let a burst of events (a copy in progress) pass before looking.
-                    std::thread::sleep(Duration::from_millis(10));
-                    break;
-                }
-            }
+            continue_waiting(stop, rx, self.wait(waiting));
+        }
+    }
+
+    /// How long to wait before the next look: soon while entries are settling.
+    fn wait(&self, waiting: usize) -> Duration {
+        if waiting > 0 {
+            (self.cfg.settle / 2).max(Duration::from_millis(20))
+        } else {
+            self.cfg.rescan
         }
     }
 
@@ -538,7 +553,8 @@ impl Worker<'_> {
                 })?;
             }
         }
-        crate::import::clear_staging(&self.cfg.data_dir);
+        // (What a killed attempt left in staging was cleared at start; an import that failed in
+        // this process cleared its own.)
         let now = crate::clock::now();
         let bytes = if meta.is_file() { meta.len() } else { 0 };
         let (kind, records, blobs) = if !meta.is_file() && !meta.is_dir() {
@@ -670,21 +686,8 @@ impl Worker<'_> {
     ) -> RecordInput {
         let instance = &self.cfg.trust_instance;
         let r = crate::trust::update_from_in(&self.cfg.data_dir, instance, work_file, now, None);
-        let mut rec =
-            crate::cli::trust::trust_event_record(instance, "update", &r).unwrap_or_else(|| {
-                let (code, message) = match &r {
-                    Err(e) => (e.code(), format!("update: {e}")),
-                    Ok(_) => ("trust-update-failed", "update".to_string()),
-                };
-                RecordInput {
-                    kind: "trust-event".into(),
-                    verdict: "rejected".into(),
-                    reason: Some(code.into()),
-                    message: Some(message),
-                    airlock_version: env!("CARGO_PKG_VERSION").into(),
-                    ..Default::default()
-                }
-            });
+        // Every medium taken is recorded, even one that could not be read at all.
+        let mut rec = crate::cli::trust::trust_event_record(instance, "update", &r);
         rec.import_id = Some(entry.import_id.clone());
         rec.tarball = Some(crate::store::record_types::TarballRef {
             name: entry.name.clone(),

@@ -34,7 +34,7 @@ struct Request {
 
 /// The commands a client may run through the daemon, and whether they write (and so wait for
 /// the inbox worker).
-fn allowed(argv: &[String]) -> Option<bool> {
+pub fn admitted(argv: &[String]) -> Option<bool> {
     let first = argv.iter().find(|a| !a.starts_with('-'))?;
     match first.as_str() {
         "query" | "show" | "audit" | "export" => Some(false),
@@ -143,11 +143,6 @@ pub fn parse_request(body: &[u8]) -> Result<Vec<String>, String> {
     Ok(r.argv)
 }
 
-/// Whether `argv` (after [`parse_request`]) is a command clients may run, and whether it writes.
-pub fn admitted(argv: &[String]) -> Option<bool> {
-    allowed(argv)
-}
-
 fn handle(mut conn: UnixStream, data_dir: &Path, work_lock: &WorkLock) -> std::io::Result<()> {
     use clap::Parser;
     conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
@@ -163,7 +158,7 @@ fn handle(mut conn: UnixStream, data_dir: &Path, work_lock: &WorkLock) -> std::i
         Ok(r) => r,
         Err(why) => return refuse(&mut conn, &why),
     };
-    let Some(writes) = allowed(&req.argv) else {
+    let Some(writes) = admitted(&req.argv) else {
         return refuse(&mut conn, "only query, show, audit, export, import, reverify, trust, db and verify-bundle run through the daemon");
     };
     let mut full = vec![
@@ -378,8 +373,8 @@ mod tests {
     #[test]
     fn only_ledger_commands_are_served() {
         let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(allowed(&v(&["query", "--json"])), Some(false));
-        assert_eq!(allowed(&v(&["trust", "update"])), Some(true));
-        assert_eq!(allowed(&v(&["daemon", "--inbox", "x"])), None);
+        assert_eq!(admitted(&v(&["query", "--json"])), Some(false));
+        assert_eq!(admitted(&v(&["trust", "update"])), Some(true));
+        assert_eq!(admitted(&v(&["daemon", "--inbox", "x"])), None);
     }
 }

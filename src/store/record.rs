@@ -252,6 +252,15 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// The `tarball_sha256` condition from what an operator typed: hex, with or without
+    /// `sha256:`, in either case (the ledger holds lowercase hex).
+    pub fn tarball_sha256_of(typed: &str) -> String {
+        typed
+            .strip_prefix("sha256:")
+            .unwrap_or(typed)
+            .to_ascii_lowercase()
+    }
+
     /// Whether `r` meets every condition given.
     pub fn matches(&self, r: &Record) -> bool {
         let b = &r.body;
