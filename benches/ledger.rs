@@ -70,6 +70,7 @@ fn recording_overhead(rounds: usize) {
             progress: None,
             keep: true,
             import_id: None,
+            image: None,
         };
         let t = Instant::now();
         let out = airlock::import::run(&req).unwrap();

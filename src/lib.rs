@@ -38,7 +38,9 @@
 //! - [`input`]: opening the operator's files (regular files only, capped); [`text`]: the one
 //!   escaping of outside strings shown to a person.
 //! - [`archive`]: safe reading of tar, tar.gz, tar.zst and folders into staging, hashed once.
+//! - [`reference`]: image names, their canonical form and where each came from.
 //! - [`oci`]: OCI layouts, manifests, cosign tags and referrers; legacy signatures as bundles.
+//! - [`zarf`]: Zarf packages: the definition, its checksums, where its signature is.
 //! - [`evidence`]: unverified evidence found beside an artifact.
 //! - [`import`]: the pipeline from a stick to a verdict per artifact, kept in `accepted/` or
 //!   `quarantine/`; `reverify`.
@@ -63,8 +65,10 @@ pub mod limits;
 pub mod metrics;
 pub mod oci;
 pub mod policy;
+pub mod reference;
 pub mod store;
 pub mod text;
 pub mod time;
 pub mod trust;
 pub mod verify;
+pub mod zarf;

@@ -163,6 +163,13 @@ pub const MAX_ENTRY_DEPTH: usize = 64;
 /// ClusterImagePolicy files are a few KiB.
 pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
 
+/// Largest `zarf.yaml` of a Zarf package (bytes). Real package definitions are a few KiB to a
+/// few hundred KiB (many components, inlined values).
+pub const MAX_ZARF_YAML_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Largest `checksums.txt` of a Zarf package (bytes): a line per file of the package.
+pub const MAX_ZARF_CHECKSUMS_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Most YAML documents in one policy file.
 pub const MAX_POLICY_DOCUMENTS: usize = 256;
 

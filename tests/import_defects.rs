@@ -171,7 +171,7 @@ fn referrer_whose_subject_is_another_digest_is_not_used() {
         orphans[0]["why"]
             .as_str()
             .unwrap()
-            .contains("is not an artifact of this layout"),
+            .contains("which this layout does not hold"),
         "{orphans:?}"
     );
 }

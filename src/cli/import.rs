@@ -36,6 +36,11 @@ pub struct ImportArgs {
     /// The ledger's HMAC key, when kept outside the data dir.
     #[arg(long, value_name = "FILE")]
     pub hmac_key_file: Option<PathBuf>,
+    /// Names the one unnamed image of the one input (REGISTRY/REPOSITORY[:TAG]), so that
+    /// repository-scoped policies apply to it (cosign save writes no name). Recorded with source
+    /// `operator`: an unsigned claim, like a name in the layout.
+    #[arg(long, value_name = "REF")]
+    pub image: Option<String>,
 }
 
 /// Reads an HMAC key file named by the policy: relative to the policy's folder, a regular file
@@ -154,6 +159,16 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
             "no policy given: pass --policy FILE (a ClusterImagePolicy); airlock never imports without one",
         );
     };
+    if args.image.is_some() && args.inputs.len() != 1 {
+        return unusable(
+            args.json,
+            "usage",
+            &format!(
+                "--image names the image of one input, and {} inputs were given: import them one at a time",
+                args.inputs.len()
+            ),
+        );
+    }
     // The ledger is opened before any input is read: an import that cannot be recorded does
     // not happen.
     let (policies, roots, ledger) = match prepare(
@@ -193,6 +208,7 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
         progress: Some(&progress),
         keep: true,
         import_id: None,
+        image: args.image.as_deref(),
     };
     let outcome = match crate::import::run(&req) {
         Ok(o) => o,
@@ -463,6 +479,7 @@ pub fn reverify(args: ReverifyArgs, data_dir: &Path, now: Timestamp) -> u8 {
         progress: None,
         keep: false,
         import_id: None,
+        image: None,
     };
     let fetch = |d: &str| ledger.evidence(d).ok().flatten();
     let found = match crate::import::reverify::reverify(&records, &req, &fetch) {

@@ -19,10 +19,48 @@ struct Signature {
     newest_mtime_ns: i128,
 }
 
-/// Whether the inbox's convention lets `name` be taken at all.
+/// The suffix of the file that names the image of the entry beside it: `app.tar.image` holds
+/// `ghcr.io/acme/app:v1` for `app.tar` (written before the entry, as `--image` would be given).
+pub const IMAGE_SIDECAR: &str = ".image";
+
+/// Whether the inbox's convention lets `name` be taken at all (`*.image` files name the image of
+/// another entry; they are read with it, never taken alone).
 pub fn eligible(name: &std::ffi::OsStr) -> bool {
     let n = name.as_encoded_bytes();
-    !(n.starts_with(b".") || n.ends_with(b".part"))
+    !(n.starts_with(b".") || n.ends_with(b".part") || n.ends_with(IMAGE_SIDECAR.as_bytes()))
+}
+
+/// The path of the `NAME.image` sidecar of the entry `name`.
+pub fn sidecar_path(inbox: &Path, name: &std::ffi::OsStr) -> PathBuf {
+    let mut n = name.to_os_string();
+    n.push(IMAGE_SIDECAR);
+    inbox.join(n)
+}
+
+/// The reference in the sidecar of `name`, if there is one: a regular file of at most 1 KiB,
+/// whitespace around it ignored. `Err` when it exists but cannot be read as one line of text.
+pub fn read_sidecar(inbox: &Path, name: &std::ffi::OsStr) -> Result<Option<String>, String> {
+    let p = sidecar_path(inbox, name);
+    let Ok(m) = fs::symlink_metadata(&p) else {
+        return Ok(None);
+    };
+    if !m.is_file() {
+        return Err(format!(
+            "{}: not a regular file",
+            crate::text::ShownPath(&p)
+        ));
+    }
+    let bytes = crate::input::read_capped(&p, 1024, "image sidecar").map_err(|e| e.to_string())?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("{}: not UTF-8", crate::text::ShownPath(&p)))?;
+    let t = text.trim();
+    if t.is_empty() || t.contains(['\n', '\r']) {
+        return Err(format!(
+            "{}: must hold one image reference on one line",
+            crate::text::ShownPath(&p)
+        ));
+    }
+    Ok(Some(t.to_string()))
 }
 
 fn mtime_ns(m: &fs::Metadata) -> i128 {

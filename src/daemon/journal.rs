@@ -29,6 +29,9 @@ pub struct Entry {
     pub name: String,
     /// When it was taken (RFC 3339).
     pub taken_at: String,
+    /// The operator's name for its image, from the `NAME.image` file beside it in the inbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
 impl Entry {
@@ -182,6 +185,7 @@ mod tests {
             name_hex: hex::encode("a.tar"),
             name: "a.tar".into(),
             taken_at: "2026-12-01T00:00:00Z".into(),
+            image: None,
         }
     }
 

@@ -447,6 +447,19 @@ impl Worker<'_> {
                 Ok(entry) => {
                     let lock = self.work_lock.clone();
                     let _g = lock.lock().unwrap_or_else(|p| p.into_inner());
+                    // A crash between taking the entry and removing its sidecar left the sidecar:
+                    // it named this entry (same text), not a later file of the same name.
+                    if let (Some(image), Ok(name)) = (&entry.image, entry.file_name()) {
+                        if inbox::read_sidecar(&self.cfg.inbox, &name)
+                            .ok()
+                            .flatten()
+                            .as_ref()
+                            == Some(image)
+                            && fs::symlink_metadata(self.cfg.inbox.join(&name)).is_err()
+                        {
+                            let _ = fs::remove_file(inbox::sidecar_path(&self.cfg.inbox, &name));
+                        }
+                    }
                     self.complete(&entry, true);
                 }
                 Err(e) => tracing::error!(reason = e.code(), "{e} (left for the operator)"),
@@ -459,11 +472,22 @@ impl Worker<'_> {
         let lock = self.work_lock.clone();
         let _g = lock.lock().unwrap_or_else(|p| p.into_inner());
         let now = crate::clock::now();
+        // The operator's name for the image, from `NAME.image` beside it (kept in the journal,
+        // so a replay after a crash imports it under the same name). One that cannot be read is
+        // said, and the entry is imported unnamed (a repository-scoped policy then refuses it).
+        let image = match inbox::read_sidecar(&self.cfg.inbox, name) {
+            Ok(i) => i,
+            Err(why) => {
+                tracing::warn!(file = %crate::text::escape(&name.to_string_lossy()), reason = "image-sidecar-unreadable", "{why}");
+                None
+            }
+        };
         let entry = Entry {
             import_id: crate::import::new_import_id(now),
             name_hex: hex::encode(name.as_bytes()),
             name: name.to_string_lossy().into_owned(),
             taken_at: now.to_string(),
+            image,
         };
         if let Err(e) = self.take(&entry, name) {
             tracing::error!(reason = e.code(), file = %crate::text::escape(&entry.name), "{e}");
@@ -487,6 +511,11 @@ impl Worker<'_> {
                     why: format!("cannot take it: {e}"),
                 });
             }
+        }
+        // The sidecar's content is in the journal entry: it goes with the entry it names, so a
+        // later file of the same name is not named by it.
+        if entry.image.is_some() {
+            let _ = fs::remove_file(inbox::sidecar_path(&self.cfg.inbox, name));
         }
         journal::sync_dir(&self.cfg.inbox)?;
         journal::sync_dir(&self.journal.work_dir(&entry.import_id))
@@ -668,6 +697,7 @@ impl Worker<'_> {
             progress: None,
             keep: true,
             import_id: Some(entry.import_id.clone()),
+            image: entry.image.as_deref(),
         };
         let outcome = crate::import::run(&req)?;
         let mut records = crate::import::ledger_records(&outcome.report);

@@ -14,6 +14,7 @@ use crate::evidence::{Evidence, Material};
 use crate::import::report::{ArtifactResult, EvidenceResult, PolicyResult, SignerInfo, Verdict};
 use crate::policy::cip::{Authority, ClusterImagePolicy, Mode, PolicySet, Trust};
 use crate::policy::IdentityPolicy;
+use crate::reference::{self, NameRef, NameSource};
 use crate::time::Timestamp;
 use crate::verify::{self, Artifact, SignerPolicy, VerifiedBundle, VerifiedSigner, Verifier};
 
@@ -21,8 +22,11 @@ use crate::verify::{self, Artifact, SignerPolicy, VerifiedBundle, VerifiedSigner
 pub struct Subject<'a> {
     /// `sha256:<hex>`.
     pub digest: &'a str,
-    /// Names matched against the policy's globs (references, chart names, file names).
-    pub names: Vec<String>,
+    /// Names matched against the policy's globs (references, chart names, file names), each with
+    /// where it came from.
+    pub names: Vec<NameRef>,
+    /// An image (signed names inside statements count for it), as opposed to a file.
+    pub image: bool,
     /// Where evidence was searched, for "no signature" messages.
     pub searched: &'a str,
 }
@@ -38,6 +42,9 @@ pub struct Checker<'a> {
     pub roots: &'a [Trusted<'a>],
     pub policies: &'a PolicySet,
     pub now: Timestamp,
+    /// A key-signed signature may stand without a log entry (a Zarf package, as `zarf package
+    /// verify` checks it).
+    pub key_without_log: bool,
 }
 
 /// One verified fact about the artifact.
@@ -137,10 +144,12 @@ impl Checker<'_> {
                 }
                 let mut first = None;
                 for (_, k) in keys {
-                    match t
-                        .verifier
-                        .verify(b, artifact, &SignerPolicy::Key(k.clone()), self.now)
-                    {
+                    let policy = if self.key_without_log {
+                        SignerPolicy::KeyWithoutLog(k.clone())
+                    } else {
+                        SignerPolicy::Key(k.clone())
+                    };
+                    match t.verifier.verify(b, artifact, &policy, self.now) {
                         Ok(v) => return Ok((v, instance)),
                         Err(e) => {
                             first.get_or_insert((e.code().to_string(), e.to_string()));
@@ -221,7 +230,7 @@ impl Checker<'_> {
         &self,
         ev: &Evidence,
         digest: &str,
-        names: &mut Vec<String>,
+        names: &mut Vec<NameRef>,
         facts: &mut Vec<Fact>,
     ) -> EvidenceResult {
         let kind = ev.material.kind();
@@ -261,15 +270,15 @@ impl Checker<'_> {
                 }
                 let mut r = self.finish_bundle(
                     ev,
-                    kind,
                     bundle,
                     Artifact::Bytes(payload),
                     hex_digest,
                     facts,
+                    names,
                 );
                 if r.verified {
                     if let Some(d) = docker_reference {
-                        names.push(d.clone());
+                        names.push(NameRef::new(d.clone(), NameSource::SignedPayload));
                         r.docker_reference = Some(d.clone());
                     }
                 }
@@ -354,18 +363,19 @@ impl Checker<'_> {
                 return r;
             }
         };
-        self.finish_bundle(ev, kind, bundle, as_artifact, hex_digest, facts)
+        self.finish_bundle(ev, bundle, as_artifact, hex_digest, facts, names)
     }
 
     fn finish_bundle(
         &self,
         ev: &Evidence,
-        kind: &'static str,
         bundle: &Bundle,
         artifact: Artifact<'_>,
         hex_digest: &str,
         facts: &mut Vec<Fact>,
+        names: &mut Vec<NameRef>,
     ) -> EvidenceResult {
+        let kind = ev.material.kind();
         let (v, instance) = match self.verify_bundle(bundle, artifact) {
             Ok(v) => v,
             Err((code, message)) => return failed(&ev.origin, kind, &code, message),
@@ -405,6 +415,17 @@ impl Checker<'_> {
             predicate: summary,
         });
         if let Some(st) = &v.statement {
+            // actions/attest-build-provenance with push-to-registry signs the image's name as
+            // the subject's `name`; a name is taken only from the subject naming this digest.
+            for s in &st.subject {
+                let names_this = s
+                    .digest
+                    .get("sha256")
+                    .is_some_and(|d| d.eq_ignore_ascii_case(hex_digest));
+                if names_this && reference::is_layout_name(&s.name) {
+                    names.push(NameRef::new(s.name.clone(), NameSource::StatementSubject));
+                }
+            }
             self.inner_proof(st, hex_digest, facts, &mut r);
         }
         r
@@ -412,23 +433,35 @@ impl Checker<'_> {
 
     /// Decides one artifact.
     pub fn check(&self, subject: Subject<'_>, evidence: &[&Evidence]) -> ArtifactResult {
-        let mut names = subject.names.clone();
+        let mut refs = subject.names.clone();
         let mut facts = Vec::new();
         let results: Vec<EvidenceResult> = evidence
             .iter()
             .map(|ev| {
-                let mut r = self.verify_one(ev, subject.digest, &mut names, &mut facts);
+                let mut r = self.verify_one(ev, subject.digest, &mut refs, &mut facts);
                 r.stored = ev.raw.iter().map(|p| p.digest()).collect();
                 r
             })
             .collect();
+        if !subject.image {
+            refs.retain(|r| r.source != NameSource::StatementSubject);
+        }
+        refs.sort();
+        refs.dedup();
+        let mut names: Vec<String> = refs.iter().map(|r| r.name.clone()).collect();
         names.sort();
         names.dedup();
+        let mut glob_names: Vec<String> = names
+            .iter()
+            .flat_map(|n| reference::glob_forms(n))
+            .collect();
+        glob_names.sort();
+        glob_names.dedup();
         let matching: Vec<&ClusterImagePolicy> = self
             .policies
             .policies
             .iter()
-            .filter(|p| p.matches(&names))
+            .filter(|p| p.matches(&glob_names))
             .collect();
         let mut policies = Vec::new();
         for p in &matching {
@@ -436,12 +469,13 @@ impl Checker<'_> {
         }
         let mut out = ArtifactResult {
             names: names.clone(),
+            references: refs.clone(),
             verdict: Verdict::Accepted,
             reason: None,
             message: None,
             evidence: results,
             policies,
-            warnings: Vec::new(),
+            warnings: name_disagreements(&refs),
             ..ArtifactResult::default()
         };
         if matching.is_empty() {
@@ -450,7 +484,12 @@ impl Checker<'_> {
             out.message = Some(format!(
                 "no ClusterImagePolicy of {} matches {}",
                 self.policies.file,
-                if names.is_empty() {
+                if names.is_empty() && subject.image {
+                    "this image: it has no name (the layout names none and no verified signature \
+                     does); name it with `airlock import --image REF`, or an ENTRY.image file \
+                     beside it in the daemon's inbox"
+                        .to_string()
+                } else if names.is_empty() {
                     "this unnamed artifact".to_string()
                 } else {
                     names.join(", ")
@@ -482,6 +521,35 @@ impl Checker<'_> {
         }
         out
     }
+}
+
+/// A signed name (inside a verified signature) of another repository than every unsigned name
+/// the policy was also applied to: reported, never rejected (a mirror is normal).
+fn name_disagreements(refs: &[NameRef]) -> Vec<String> {
+    let unsigned: Vec<&NameRef> = refs
+        .iter()
+        .filter(|r| !r.source.is_signed() && reference::parse(&r.name).is_some())
+        .collect();
+    if unsigned.is_empty() {
+        return Vec::new();
+    }
+    refs.iter()
+        .filter(|r| r.source.is_signed())
+        .filter(|s| !unsigned.iter().any(|u| reference::same_repository(&s.name, &u.name)))
+        .map(|s| {
+            let given: Vec<String> = unsigned.iter().map(|u| crate::text::escape(&u.name)).collect();
+            format!(
+                "name-disagreement: the signed name {} ({}) is not of the repository of {} (unsigned: \
+                 from the medium or the operator); a mirror is normal, a rename is worth a look",
+                crate::text::escape(&s.name),
+                match s.source {
+                    NameSource::StatementSubject => "an in-toto statement's subject",
+                    _ => "a signed payload",
+                },
+                given.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// The first way a SLSA provenance disagrees with the certificate's Fulcio claims, if any.

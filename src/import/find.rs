@@ -38,6 +38,38 @@ pub struct Contents {
     /// Evidence about blobs, by blob path.
     pub blob_evidence: BTreeMap<String, Vec<Evidence>>,
     pub orphans: Vec<Orphan>,
+    /// Images of a legacy `docker save` (no OCI layout, no registry manifest): refused.
+    pub legacy_docker: Vec<LegacyDockerImage>,
+    /// Zarf packages, each with the layouts inside it.
+    pub zarf: Vec<ZarfPackage>,
+}
+
+/// An image of a legacy `docker save` export (`manifest.json` + config + layer tars).
+#[derive(Debug, Clone)]
+pub struct LegacyDockerImage {
+    /// `sha256:` of its config (the image id Docker shows).
+    pub config_digest: String,
+    /// Its `RepoTags`, canonical.
+    pub names: Vec<String>,
+    pub size: u64,
+}
+
+/// A Zarf package found in the medium.
+#[derive(Debug, Clone)]
+pub struct ZarfPackage {
+    /// Its folder in the medium (`""` at the top).
+    pub dir: String,
+    pub label: String,
+    /// `zarf.yaml` as read, or why it could not be; then the integrity check's outcome.
+    pub definition: Result<crate::zarf::Package, crate::zarf::ZarfError>,
+    pub integrity: Result<(), crate::zarf::ZarfError>,
+    /// `sha256:` of `zarf.yaml`: what its signature signs.
+    pub digest: String,
+    pub size: u64,
+    /// The signature over `zarf.yaml`, as evidence.
+    pub evidence: Vec<Evidence>,
+    /// Indexes into `Contents::layouts` of the layouts inside the package.
+    pub layouts: Vec<usize>,
 }
 
 const BUNDLE_SUFFIXES: [&str; 4] = [".sigstore.json", ".sigstore", ".bundle.json", ".bundle"];
@@ -137,8 +169,9 @@ pub fn contents(
         })
         .collect();
     layout_dirs.sort_by_key(|d| std::cmp::Reverse(d.len()));
-    // A layout owns its `oci-layout`, `index.json` and `blobs/`; anything else beside them (a
-    // Zarf `zarf.yaml`, a blob with its bundle) is a file of the medium.
+    // A layout owns its `oci-layout`, `index.json` and `blobs/`, and Docker's `manifest.json`
+    // and `repositories` beside them (docker save >= 25, Hauler); anything else beside them (a
+    // blob with its bundle) is a file of the medium.
     let in_layout = |p: &str| {
         layout_dirs
             .iter()
@@ -149,7 +182,11 @@ pub fn contents(
                     p.strip_prefix(d.as_str()).and_then(|r| r.strip_prefix('/'))
                 };
                 rest.is_some_and(|r| {
-                    r == "oci-layout" || r == "index.json" || r.starts_with("blobs/")
+                    r == "oci-layout"
+                        || r == "index.json"
+                        || r == "manifest.json"
+                        || r == "repositories"
+                        || r.starts_with("blobs/")
                 })
             })
             .cloned()
@@ -172,6 +209,61 @@ pub fn contents(
         let found = oci::find(&layout, staging);
         out.layouts.push((layout, found));
     }
+
+    // Zarf packages: every file of the package's folder is the package's (its components,
+    // SBOMs, signature and checksums), checked against `checksums.txt`, never a loose blob.
+    for dir in crate::zarf::package_dirs(files) {
+        let z = zarf_package(staging, files, &dir, label, &out.layouts);
+        out.zarf.push(z);
+    }
+    let in_zarf = |p: &str| {
+        out.zarf
+            .iter()
+            .any(|z| z.dir.is_empty() || p.starts_with(&format!("{}/", z.dir)))
+    };
+    loose.retain(|f| !in_zarf(&f.path));
+    // A legacy `docker save` (no OCI layout): `manifest.json` naming configs and layer tars.
+    // Its files are its images', never loose blobs.
+    let mut legacy_dirs: Vec<String> = Vec::new();
+    for f in &loose {
+        let Some(dir) = f
+            .path
+            .strip_suffix("manifest.json")
+            .filter(|d| d.is_empty() || d.ends_with('/'))
+        else {
+            continue;
+        };
+        let dir = dir.trim_end_matches('/').to_string();
+        let Some(images) = oci::read_docker_manifest(staging, &f.path) else {
+            continue;
+        };
+        for i in &images {
+            let Some(config_digest) = i.config_digest() else {
+                continue;
+            };
+            let size = loose
+                .iter()
+                .filter(|g| {
+                    i.layers
+                        .iter()
+                        .chain(std::iter::once(&i.config))
+                        .any(|l| crate::zarf::join(&dir, l) == g.path)
+                })
+                .map(|g| g.size)
+                .sum();
+            out.legacy_docker.push(LegacyDockerImage {
+                config_digest,
+                names: i.names(),
+                size,
+            });
+        }
+        legacy_dirs.push(dir);
+    }
+    loose.retain(|f| {
+        !legacy_dirs
+            .iter()
+            .any(|d| d.is_empty() || f.path.starts_with(&format!("{d}/")))
+    });
 
     // Outside layouts: evidence files and blobs.
     let mut blob_by_path: BTreeMap<String, BlobArtifact> = BTreeMap::new();
@@ -220,10 +312,14 @@ pub fn contents(
                     .first()
                     .map(|d| format!("sha256:{d}"))
                     .unwrap_or_default(),
-                why: format!(
-                    "no file '{}' beside it, and it names no digest of a file of this medium",
-                    crate::text::escape(stem)
-                ),
+                why: if stem.is_empty() {
+                    "it names no digest of a file of this medium".to_string()
+                } else {
+                    format!(
+                        "no file '{}' beside it, and it names no digest of a file of this medium",
+                        crate::text::escape(stem)
+                    )
+                },
             });
         }
         for t in targets {
@@ -363,4 +459,95 @@ pub fn contents(
     }
     out.blobs = blob_by_path.into_values().collect();
     Ok(out)
+}
+
+/// Reads one Zarf package of the medium: its definition, the integrity check, and the signature
+/// over `zarf.yaml`.
+fn zarf_package(
+    staging: &Path,
+    files: &[StagedFile],
+    dir: &str,
+    medium: &str,
+    layouts: &[(oci::Layout, oci::Found)],
+) -> ZarfPackage {
+    use crate::zarf;
+    let label = zarf::label(medium, dir);
+    let pfiles = zarf::package_files(dir, files);
+    let yaml = pfiles.get(zarf::ZARF_YAML);
+    let digest = yaml
+        .map(|f| format!("sha256:{}", hex::encode(f.sha256)))
+        .unwrap_or_default();
+    let size = pfiles.values().map(|f| f.size).sum();
+    let definition = read_staged(
+        staging,
+        &zarf::join(dir, zarf::ZARF_YAML),
+        limits::MAX_ZARF_YAML_BYTES,
+    )
+    .map_err(|why| zarf::ZarfError::Malformed {
+        package: label.clone(),
+        why,
+    })
+    .and_then(|b| zarf::parse_definition(&b, &label));
+    let integrity = match &definition {
+        Err(e) => Err(e.clone()),
+        Ok(def) => read_staged(
+            staging,
+            &zarf::join(dir, zarf::CHECKSUMS),
+            limits::MAX_ZARF_CHECKSUMS_BYTES,
+        )
+        .map_err(|why| zarf::ZarfError::Malformed {
+            package: label.clone(),
+            why: format!("checksums.txt: {why}"),
+        })
+        .and_then(|sums| zarf::verify_integrity(&label, def, &sums, &pfiles)),
+    };
+    let mut evidence = Vec::new();
+    if pfiles.contains_key(zarf::BUNDLE_SIG) {
+        let path = zarf::join(dir, zarf::BUNDLE_SIG);
+        let (ev, _) = file_evidence(
+            staging,
+            &path,
+            format!("{medium}:{path}"),
+            "bundle",
+            "bundle-unreadable",
+            |b| {
+                Bundle::from_json(b)
+                    .map(|b| (Material::Bundle(Box::new(b)), Vec::new()))
+                    .map_err(|e| (e.code(), e.to_string()))
+            },
+        );
+        evidence.push(ev);
+    }
+    if pfiles.contains_key(zarf::LEGACY_SIG) {
+        let path = zarf::join(dir, zarf::LEGACY_SIG);
+        let (ev, _) = file_evidence(
+            staging,
+            &path,
+            format!("{medium}:{path}"),
+            "signature",
+            "signature-unreadable",
+            |b| {
+                crate::oci::legacy::bare_signature(b, "zarf.yaml.sig (cosign sign-blob)")
+                    .map(|m| (m, Vec::new()))
+            },
+        );
+        evidence.push(ev);
+    }
+    let inside = |d: &str| dir.is_empty() || d == dir || d.starts_with(&format!("{dir}/"));
+    let layouts = layouts
+        .iter()
+        .enumerate()
+        .filter(|(_, (l, _))| inside(&l.dir))
+        .map(|(i, _)| i)
+        .collect();
+    ZarfPackage {
+        dir: dir.to_string(),
+        label,
+        definition,
+        integrity,
+        digest,
+        size,
+        evidence,
+        layouts,
+    }
 }

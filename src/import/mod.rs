@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::archive::{self, ArchiveError, ArchiveLimits, Select};
 use crate::evidence::Evidence;
 use crate::policy::cip::PolicySet;
+use crate::reference::{NameRef, NameSource};
 use crate::time::Timestamp;
 use report::{
     ArtifactInfo, ArtifactResult, ChartInfo, ImportReport, InputResult, PolicyRef, TarballInfo,
@@ -61,6 +62,9 @@ pub struct Request<'a> {
     pub keep: bool,
     /// The import id to use (the daemon's journal entry), else a new one.
     pub import_id: Option<String>,
+    /// The operator's name for the one unnamed image of the one input (`--image REF`, the
+    /// daemon's `ENTRY.image`).
+    pub image: Option<&'a str>,
 }
 
 /// Outcome of one input that could not even be read (exit 2), as opposed to a rejection.
@@ -343,6 +347,7 @@ fn import_one(
         .iter()
         .flat_map(|(_, f)| f.evidence.iter().map(|(_, e)| e))
         .chain(contents.blob_evidence.values().flatten())
+        .chain(contents.zarf.iter().flat_map(|z| z.evidence.iter()))
     {
         for p in &ev.raw {
             blobs.entry(p.digest()).or_insert_with(|| p.bytes.clone());
@@ -352,23 +357,72 @@ fn import_one(
         roots: req.roots,
         policies: req.policies,
         now: req.now,
+        key_without_log: false,
     };
-    for (layout, found) in &contents.layouts {
-        for a in &found.artifacts {
+    // Zarf packages first: the images inside one are covered by its signature.
+    let mut covered: std::collections::BTreeMap<usize, Cover> = std::collections::BTreeMap::new();
+    for z in &contents.zarf {
+        let r = zarf_package(&checker, z);
+        for li in &z.layouts {
+            covered.insert(
+                *li,
+                Cover {
+                    by: format!("zarf-package {}", r.artifact.name),
+                    verdict: r.verdict,
+                    reason: r.reason.clone(),
+                },
+            );
+        }
+        let mut r = r;
+        finish_artifact(req, &mut r, matched);
+        result.artifacts.push(r);
+    }
+    // The operator names the one unnamed image of this input.
+    let operator_target = match req.image {
+        Some(name) => match operator_target(&contents, name) {
+            Ok(t) => Some(t),
+            Err(why) => {
+                return Ok(Err(Unusable {
+                    path: input.to_path_buf(),
+                    code: "image-name-ambiguous",
+                    message: format!(
+                        "{}: --image {}: {why}",
+                        crate::text::ShownPath(input),
+                        crate::text::escape(name)
+                    ),
+                }))
+            }
+        },
+        None => None,
+    };
+    for (li, (layout, found)) in contents.layouts.iter().enumerate() {
+        for (ai, a) in found.artifacts.iter().enumerate() {
             let evidence: Vec<&Evidence> = found
                 .evidence
                 .iter()
                 .filter(|(s, _)| *s == a.digest)
                 .map(|(_, e)| e)
                 .collect();
+            let mut names = a.names.clone();
+            if let (Some((tl, ta)), Some(name)) = (operator_target, req.image) {
+                if (tl, ta) == (li, ai) {
+                    names.insert(0, NameRef::new(name, NameSource::Operator));
+                }
+            }
             let subject = check::Subject {
                 digest: &a.digest,
-                names: a.names.clone(),
+                names: names.clone(),
+                image: true,
                 searched: SEARCHED_OCI,
             };
             let mut r = checker.check(subject, &evidence);
+            let shown = names
+                .iter()
+                .find(|n| crate::reference::parse(&n.name).is_some() && n.name.contains('/'))
+                .or(names.first())
+                .map(|n| n.name.clone());
             r.artifact = ArtifactInfo {
-                name: a.names.first().cloned().unwrap_or_else(|| {
+                name: shown.unwrap_or_else(|| {
                     if layout.dir.is_empty() {
                         format!("{label}@{}", a.digest)
                     } else {
@@ -379,17 +433,38 @@ fn import_one(
                     crate::oci::ArtifactKind::Image => "image",
                     crate::oci::ArtifactKind::ImageIndex => "image-index",
                     crate::oci::ArtifactKind::HelmChart => "helm-chart",
+                    crate::oci::ArtifactKind::File => "file",
                 },
                 digest: a.digest.clone(),
                 media_type: a.media_type.clone(),
                 size: a.size,
-                reference: r.names.iter().find(|n| n.contains('/')).cloned(),
+                reference: r
+                    .references
+                    .iter()
+                    .find(|n| n.name.contains('/') && crate::reference::parse(&n.name).is_some())
+                    .map(|n| n.name.clone()),
                 chart: a
                     .chart
                     .clone()
                     .map(|(name, version)| ChartInfo { name, version }),
                 platforms: a.children.clone(),
+                platforms_absent: a.absent.clone(),
+                covered_by: None,
             };
+            if let Some(c) = covered.get(&li) {
+                apply_cover(&mut r, c);
+            }
+            if !a.absent.is_empty() && r.verdict == Verdict::Accepted {
+                let list: Vec<String> = a
+                    .absent
+                    .iter()
+                    .map(|p| format!("{} {}", p.platform, p.digest))
+                    .collect();
+                r.warnings.push(format!(
+                    "platforms-absent: a partial export; these platforms are named by the index but not on the medium, and were neither verified nor kept: {}",
+                    list.join(", ")
+                ));
+            }
             finish_artifact(req, &mut r, matched);
             result.artifacts.push(r);
         }
@@ -401,6 +476,35 @@ fn import_one(
                 .map(|d| format!("{}: {d}", layout.label)),
         );
     }
+    for i in &contents.legacy_docker {
+        let names: Vec<NameRef> = i
+            .names
+            .iter()
+            .map(|n| NameRef::new(n.clone(), NameSource::Layout))
+            .collect();
+        result.artifacts.push(ArtifactResult {
+            artifact: ArtifactInfo {
+                name: i.names.first().cloned().unwrap_or_else(|| i.config_digest.clone()),
+                kind: "docker-image",
+                digest: i.config_digest.clone(),
+                size: i.size,
+                ..ArtifactInfo::default()
+            },
+            names: i.names.clone(),
+            references: names,
+            verdict: Verdict::Rejected,
+            reason: Some("legacy-docker-save".into()),
+            message: Some(format!(
+                "{} is a legacy `docker save` export (Docker before 25): it holds no registry manifest, so no cosign signature can bind to it; export it with docker >= 25, `skopeo copy docker://… oci-archive:…`, `oras copy --to-oci-layout` or `cosign save`",
+                if i.names.is_empty() {
+                    format!("image {}", i.config_digest)
+                } else {
+                    i.names.iter().map(|n| crate::text::escape(n)).collect::<Vec<_>>().join(", ")
+                }
+            )),
+            ..ArtifactResult::default()
+        });
+    }
     for b in &contents.blobs {
         let evidence: Vec<&Evidence> = contents
             .blob_evidence
@@ -410,16 +514,20 @@ fn import_one(
         // Matched against the globs: the path in the input, the file name, and for a folder the
         // path under the folder's own name (`release-blobs/app.tar.gz`).
         let file_name = b.path.rsplit('/').next().unwrap_or(&b.path).to_string();
-        let mut names = vec![b.path.clone()];
+        let mut names = vec![NameRef::new(b.path.clone(), NameSource::Layout)];
         if file_name != b.path {
-            names.push(file_name);
+            names.push(NameRef::new(file_name, NameSource::Layout));
         }
         if is_dir {
-            names.push(format!("{name}/{}", b.path));
+            names.push(NameRef::new(
+                format!("{name}/{}", b.path),
+                NameSource::Layout,
+            ));
         }
         let subject = check::Subject {
             digest: &b.digest,
             names,
+            image: false,
             searched: SEARCHED_BLOB,
         };
         let mut r = checker.check(subject, &evidence);
@@ -461,6 +569,152 @@ fn import_one(
     }
     place.keep(&mut result)?;
     Ok(Ok(result))
+}
+
+/// What vouches for the images of a layout inside a signed package.
+struct Cover {
+    by: String,
+    verdict: Verdict,
+    reason: Option<String>,
+}
+
+/// An image inside a Zarf package: accepted when the package is (its signature covers
+/// `zarf.yaml`, whose checksums cover the image's blobs), unless evidence of its own is present
+/// and fails to verify; rejected with the package.
+fn apply_cover(r: &mut ArtifactResult, c: &Cover) {
+    r.artifact.covered_by = Some(c.by.clone());
+    if c.verdict == Verdict::Rejected {
+        r.verdict = Verdict::Rejected;
+        r.reason = Some("zarf-package-rejected".into());
+        r.message = Some(format!(
+            "the package that carries it ({}) was rejected{}",
+            c.by,
+            c.reason
+                .as_deref()
+                .map(|x| format!(" [{x}]"))
+                .unwrap_or_default()
+        ));
+        return;
+    }
+    if let Some(bad) = r.evidence.iter().find(|e| !e.verified) {
+        r.verdict = Verdict::Rejected;
+        r.reason = bad.reason.clone();
+        r.message = Some(format!(
+            "covered by {}, but its own signature does not verify: {}: {}",
+            c.by,
+            bad.origin,
+            bad.message.as_deref().unwrap_or_default()
+        ));
+        return;
+    }
+    if r.verdict == Verdict::Rejected {
+        r.warnings.push(format!(
+            "covered by {}; on its own it would be rejected: [{}] {}",
+            c.by,
+            r.reason.as_deref().unwrap_or_default(),
+            r.message.as_deref().unwrap_or_default()
+        ));
+    }
+    r.verdict = Verdict::Accepted;
+    r.reason = None;
+    r.message = None;
+}
+
+/// Decides a Zarf package as `zarf package verify` does: the integrity of every file (checksums
+/// and the aggregate checksum) and the signature over `zarf.yaml` against the policy (a key may
+/// stand without a log entry, as Zarf allows for air-gapped sites).
+fn zarf_package(checker: &check::Checker<'_>, z: &find::ZarfPackage) -> ArtifactResult {
+    let name = z
+        .definition
+        .as_ref()
+        .map(|d| d.reference())
+        .unwrap_or_else(|_| z.label.clone());
+    let info = ArtifactInfo {
+        name: name.clone(),
+        kind: "zarf-package",
+        digest: z.digest.clone(),
+        media_type: "application/vnd.zarf.package.definition+yaml".into(),
+        size: z.size,
+        ..ArtifactInfo::default()
+    };
+    let failure = match (&z.definition, &z.integrity) {
+        (Err(e), _) | (Ok(_), Err(e)) => Some(e),
+        _ => None,
+    };
+    if let Some(e) = failure {
+        return ArtifactResult {
+            artifact: info,
+            names: vec![name],
+            verdict: Verdict::Rejected,
+            reason: Some(e.code().into()),
+            message: Some(e.to_string()),
+            ..ArtifactResult::default()
+        };
+    }
+    let mut names = vec![NameRef::new(name.clone(), NameSource::Layout)];
+    if let Ok(d) = &z.definition {
+        if d.name != name {
+            names.push(NameRef::new(d.name.clone(), NameSource::Layout));
+        }
+    }
+    let zc = check::Checker {
+        roots: checker.roots,
+        policies: checker.policies,
+        now: checker.now,
+        key_without_log: true,
+    };
+    let evidence: Vec<&Evidence> = z.evidence.iter().collect();
+    let mut r = zc.check(
+        check::Subject {
+            digest: &z.digest,
+            names,
+            image: false,
+            searched: "zarf.bundle.sig and zarf.yaml.sig beside zarf.yaml",
+        },
+        &evidence,
+    );
+    r.artifact = info;
+    r
+}
+
+/// The (layout, artifact) the operator's `--image` names: the one image of the input, else its
+/// one unnamed image. `Err` says why neither exists.
+fn operator_target(contents: &find::Contents, name: &str) -> Result<(usize, usize), String> {
+    if crate::reference::parse(name).is_none() || !name.contains('/') {
+        return Err("not an image reference with a repository (REGISTRY/REPOSITORY[:TAG])".into());
+    }
+    let all: Vec<(usize, usize, &crate::oci::OciArtifact)> = contents
+        .layouts
+        .iter()
+        .enumerate()
+        .flat_map(|(li, (_, f))| {
+            f.artifacts
+                .iter()
+                .enumerate()
+                .map(move |(ai, a)| (li, ai, a))
+        })
+        .collect();
+    if let [(li, ai, _)] = all.as_slice() {
+        return Ok((*li, *ai));
+    }
+    let unnamed: Vec<&(usize, usize, &crate::oci::OciArtifact)> =
+        all.iter().filter(|(_, _, a)| a.names.is_empty()).collect();
+    match unnamed.as_slice() {
+        [(li, ai, _)] => Ok((*li, *ai)),
+        [] if all.is_empty() => Err("the input holds no image".into()),
+        [] => Err(format!(
+            "the input holds {} images and every one is already named",
+            all.len()
+        )),
+        many => Err(format!(
+            "the input holds {} unnamed images ({}); import them one at a time, or name them in the layout",
+            many.len(),
+            many.iter()
+                .map(|(_, _, a)| a.digest.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 /// Identity, issuer and predicate types of the evidence behind the verdict; which policies
@@ -641,6 +895,9 @@ pub fn ledger_records(report: &ImportReport) -> Vec<crate::store::RecordInput> {
                     .chart
                     .as_ref()
                     .map(|c| format!("{}:{}", c.name, c.version)),
+                references: a.references.clone(),
+                platforms_absent: a.artifact.platforms_absent.clone(),
+                covered_by: a.artifact.covered_by.clone(),
             });
             r.verdict = a.verdict.as_str().into();
             r.reason = a.reason.clone();

@@ -196,6 +196,13 @@ pub struct ArtifactInfo {
     pub chart: Option<ChartInfo>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
+    /// Platforms the index names that the medium does not hold: never verified, never kept.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms_absent: Vec<crate::oci::AbsentPlatform>,
+    /// What vouches for this artifact when it is inside a signed package (`zarf-package
+    /// NAME:VERSION`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub covered_by: Option<String>,
 }
 
 /// The decision about one artifact.
@@ -205,6 +212,9 @@ pub struct ArtifactResult {
     pub artifact: ArtifactInfo,
     /// Every name matched against the policy's globs.
     pub names: Vec<String>,
+    /// Every name with where it came from (`operator`, `layout`, `signed-payload`,
+    /// `statement-subject`).
+    pub references: Vec<crate::reference::NameRef>,
     pub verdict: Verdict,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

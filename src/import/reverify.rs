@@ -5,6 +5,8 @@
 //! sled (the caller hands in the records), the terminal.
 
 use std::collections::BTreeMap;
+
+use crate::reference::{NameRef, NameSource};
 use std::path::PathBuf;
 
 use crate::evidence::{Evidence, Material};
@@ -117,6 +119,7 @@ pub fn reverify(
         roots: req.roots,
         policies: req.policies,
         now: req.now,
+        key_without_log: false,
     };
     for r in records {
         if r.body.kind != "artifact" && r.body.kind != "input" {
@@ -139,14 +142,33 @@ pub fn reverify(
             ));
             continue;
         };
-        let mut names = vec![a.name.clone()];
-        names.extend(a.reference.clone());
-        names.extend(a.chart.clone());
+        // The names it was decided under; a record from before names had sources has its
+        // name, reference and chart. Signed names are found again in the evidence.
+        let mut names: Vec<NameRef> = a
+            .references
+            .iter()
+            .filter(|n| !n.source.is_signed())
+            .cloned()
+            .collect();
+        if a.references.is_empty() {
+            names.push(NameRef::new(a.name.clone(), NameSource::Layout));
+            names.extend(
+                a.reference
+                    .iter()
+                    .map(|n| NameRef::new(n.clone(), NameSource::Layout)),
+            );
+            names.extend(
+                a.chart
+                    .iter()
+                    .map(|n| NameRef::new(n.clone(), NameSource::Layout)),
+            );
+        }
         let refs: Vec<&Evidence> = evidence.iter().collect();
         let res = checker.check(
             check::Subject {
                 digest: &a.digest,
                 names,
+                image: a.kind.starts_with("image"),
                 searched: "the evidence stored in the ledger",
             },
             &refs,
@@ -168,11 +190,19 @@ pub fn reverify(
     }
     for (kept, recs) in by_input {
         let inputs = [PathBuf::from(&kept)];
+        // The operator's name for it, as given at import.
+        let operator = recs
+            .iter()
+            .filter_map(|r| r.body.artifact.as_ref())
+            .flat_map(|a| a.references.iter())
+            .find(|n| n.source == NameSource::Operator)
+            .map(|n| n.name.clone());
         let sub = Request {
             inputs: &inputs,
             keep: false,
             import_id: None,
             progress: None,
+            image: operator.as_deref(),
             ..*req
         };
         let outcome = run(&sub)?;

@@ -15,11 +15,12 @@ use std::path::Path;
 
 use super::layout::{Layout, Node};
 use super::{
-    annotation, legacy, sha256_hex, Descriptor, ImageManifest, DSSE_ENVELOPE, HELM_CONFIG,
-    SIMPLE_SIGNING,
+    annotation, kind_tag, legacy, sha256_hex, Descriptor, ImageManifest, KindTag, DSSE_ENVELOPE,
+    HELM_CONFIG, SIMPLE_SIGNING,
 };
 use crate::evidence::{Evidence, Material, RawPart};
 use crate::limits;
+use crate::reference::{self, NameRef, NameSource};
 
 /// What kind of artifact a layout entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -28,6 +29,39 @@ pub enum ArtifactKind {
     Image,
     ImageIndex,
     HelmChart,
+    /// A file Hauler stores as an OCI artifact (`hauler store add file`).
+    File,
+}
+
+/// A platform an index names that the layout does not hold: reported, never verified.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AbsentPlatform {
+    pub digest: String,
+    /// `os/architecture[/variant]`, or `unknown` when the index says none.
+    pub platform: String,
+}
+
+impl AbsentPlatform {
+    fn of(d: &Descriptor) -> Self {
+        let p = d.platform.as_ref();
+        let field = |k: &str| {
+            p.and_then(|p| p.get(k))
+                .and_then(|v| v.as_str())
+                .map(crate::text::escape)
+        };
+        let platform = match (field("os"), field("architecture")) {
+            (Some(os), Some(arch)) => match field("variant") {
+                Some(v) => format!("{os}/{arch}/{v}"),
+                None => format!("{os}/{arch}"),
+            },
+            _ => "unknown".to_string(),
+        };
+        AbsentPlatform {
+            digest: d.digest.clone(),
+            platform,
+        }
+    }
 }
 
 /// An artifact of a layout.
@@ -37,13 +71,16 @@ pub struct OciArtifact {
     pub media_type: String,
     pub size: u64,
     pub kind: ArtifactKind,
-    /// Names from the layout's annotations (`org.opencontainers.image.ref.name`,
-    /// `io.containerd.image.name`) and, for charts, `name` and `name:version`.
-    pub names: Vec<String>,
+    /// Names from the layout (`io.containerd.image.name`, `org.opencontainers.image.ref.name`
+    /// when a full reference, `org.opencontainers.image.base.name`, Docker's `RepoTags`) and, for
+    /// charts, `name` and `name:version`. All unsigned.
+    pub names: Vec<NameRef>,
     /// Helm chart name and version, from its config.
     pub chart: Option<(String, String)>,
-    /// The platform manifests of an index (checked, listed).
+    /// The platform manifests of an index that the layout holds (checked, listed).
     pub children: Vec<String>,
+    /// The platform manifests of an index that the layout does not hold.
+    pub absent: Vec<AbsentPlatform>,
 }
 
 /// Evidence that names something the layout does not hold, or that cannot be bound.
@@ -87,20 +124,33 @@ enum Role {
     Signatures(Option<String>),
     Attestations(Option<String>),
     ReferrersIndex(String),
+    /// A referrer Hauler stored under the image's name (`dev.hauler/referrers/<hex>`).
+    Referrer,
+    /// An SBOM attached by cosign's `.sbom` tag convention: not evidence of who signed.
+    Sbom,
 }
 
 fn role_of(d: &Descriptor) -> Role {
-    let kind = d.annotations.get(annotation::KIND).map(String::as_str);
+    let kind = d
+        .annotations
+        .get(annotation::KIND)
+        .map_or(KindTag::Other, |k| kind_tag(k));
     let name = d
         .annotations
         .get(annotation::REF_NAME)
         .map(String::as_str)
         .unwrap_or("");
-    if kind == Some(annotation::KIND_SIGS) || name.ends_with(".sig") {
+    if kind == KindTag::Sigs || name.ends_with(".sig") {
         return Role::Signatures(tag_subject(name, ".sig"));
     }
-    if kind == Some(annotation::KIND_ATTS) || name.ends_with(".att") {
+    if kind == KindTag::Atts || name.ends_with(".att") {
         return Role::Attestations(tag_subject(name, ".att"));
+    }
+    if kind == KindTag::Sboms || name.ends_with(".sbom") {
+        return Role::Sbom;
+    }
+    if kind == KindTag::Referrer {
+        return Role::Referrer;
     }
     if super::is_index_media_type(&d.media_type) {
         if let Some(s) = tag_subject(name, "") {
@@ -108,6 +158,29 @@ fn role_of(d: &Descriptor) -> Role {
         }
     }
     Role::Artifact
+}
+
+/// The names an index entry gives its manifest (unsigned: whoever wrote the stick wrote them).
+fn entry_names(d: &Descriptor) -> Vec<String> {
+    let get = |k: &str| d.annotations.get(k).map(String::as_str);
+    let mut out = Vec::new();
+    let containerd = get(annotation::CONTAINERD_NAME).filter(|n| reference::parse(n).is_some());
+    if let Some(n) = containerd {
+        out.push(n.to_string());
+    }
+    // `ref.name` is a full reference for oras and Zarf >= 0.50; Docker writes a bare tag there,
+    // and Hauler the name without its registry beside the full one in the containerd name.
+    if let Some(n) = get(annotation::REF_NAME).filter(|n| reference::is_layout_name(n)) {
+        let has_registry = reference::parse(n).is_some_and(|r| n.starts_with(&r.registry));
+        if containerd.is_none() || has_registry {
+            out.push(n.to_string());
+        }
+    }
+    if let Some(n) = get(annotation::BASE_NAME).filter(|n| reference::is_layout_name(n)) {
+        out.push(n.to_string());
+    }
+    out.dedup();
+    out
 }
 
 struct Finder<'a> {
@@ -204,6 +277,16 @@ impl Finder<'_> {
     }
 }
 
+/// The key an entry is known by for Hauler's binding of evidence stored under the image's own
+/// name: its containerd name, else its `ref.name`.
+fn binding_name(d: &Descriptor) -> Option<&str> {
+    d.annotations
+        .get(annotation::CONTAINERD_NAME)
+        .or_else(|| d.annotations.get(annotation::REF_NAME))
+        .map(String::as_str)
+        .filter(|n| !n.is_empty())
+}
+
 /// Finds the artifacts of a checked layout and binds every piece of evidence to its subject.
 pub fn find(layout: &Layout, staging: &Path) -> Found {
     let mut f = Finder {
@@ -211,37 +294,68 @@ pub fn find(layout: &Layout, staging: &Path) -> Found {
         staging,
         found: Found::default(),
     };
-    // The entry `cosign save` annotated as the signed image: what kind-only .sig/.att bind to.
+    // The entries `cosign save` and Hauler annotated as images: what `.sig`/`.att` manifests
+    // without a tag bind to (by name for Hauler, which stores them under the image's own name;
+    // the single one for cosign save).
     let saved: Vec<&Descriptor> = layout
         .index
         .manifests
         .iter()
         .filter(|d| {
-            matches!(
-                d.annotations.get(annotation::KIND).map(String::as_str),
-                Some(annotation::KIND_IMAGE | annotation::KIND_INDEX)
-            )
+            d.annotations
+                .get(annotation::KIND)
+                .is_some_and(|k| matches!(kind_tag(k), KindTag::Image | KindTag::Index))
         })
         .collect();
-    let saved_subject = match saved.as_slice() {
-        [one] => Some(one.digest.clone()),
+    let mut saved_by_name: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for d in &saved {
+        if let Some(n) = binding_name(d) {
+            saved_by_name
+                .entry(n)
+                .or_default()
+                .insert(d.digest.as_str());
+        }
+    }
+    let saved_digests: BTreeSet<&str> = saved.iter().map(|d| d.digest.as_str()).collect();
+    let saved_subject = match saved_digests.len() {
+        1 => saved_digests.iter().next().map(|d| d.to_string()),
         _ => None,
     };
+    let subject_for = |d: &Descriptor, tag: Option<String>| -> Option<String> {
+        tag.or_else(|| {
+            let by_name = binding_name(d).and_then(|n| saved_by_name.get(n));
+            match by_name {
+                Some(set) if set.len() == 1 => set.iter().next().map(|s| s.to_string()),
+                _ => saved_subject.clone(),
+            }
+        })
+    };
     let mut artifact_digests = BTreeSet::new();
-    let mut names: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Names by manifest digest; an artifact entry listed twice under two names has both.
+    let mut names: BTreeMap<String, Vec<NameRef>> = BTreeMap::new();
     for d in &layout.index.manifests {
         if let Role::Artifact = role_of(d) {
             let n = names.entry(d.digest.clone()).or_default();
-            for key in [annotation::REF_NAME, annotation::CONTAINERD_NAME] {
-                if let Some(v) = d.annotations.get(key) {
-                    // A bare tag ("v1", "0.9.0") names no repository: not an image reference.
-                    if v.contains('/') {
-                        n.push(v.clone());
-                    }
+            for v in entry_names(d) {
+                let r = NameRef::new(v, NameSource::Layout);
+                if !n.contains(&r) {
+                    n.push(r);
                 }
             }
         }
     }
+    // Docker's manifest.json names images by their config.
+    let docker_names: BTreeMap<String, Vec<String>> = layout
+        .docker
+        .iter()
+        .filter_map(|i| i.config_digest().map(|c| (c, i.names())))
+        .collect();
+    let config_of = |digest: &str| -> Option<&str> {
+        match layout.nodes.get(digest) {
+            Some(Node::Manifest { manifest, .. }) => Some(manifest.config.digest.as_str()),
+            _ => None,
+        }
+    };
     for d in &layout.index.manifests {
         match role_of(d) {
             Role::Artifact => {
@@ -274,11 +388,39 @@ pub fn find(layout: &Layout, staging: &Path) -> Found {
                     names: names.remove(&d.digest).unwrap_or_default(),
                     chart: None,
                     children: Vec::new(),
+                    absent: layout
+                        .absent
+                        .get(&d.digest)
+                        .map(|v| v.iter().map(AbsentPlatform::of).collect())
+                        .unwrap_or_default(),
                 };
+                // Docker's RepoTags, matched through the config of the image (or of each
+                // platform of an index).
+                let configs: Vec<&str> = match node {
+                    Node::Index { index, .. } => index
+                        .manifests
+                        .iter()
+                        .filter_map(|c| config_of(&c.digest))
+                        .collect(),
+                    Node::Manifest { manifest, .. } => vec![manifest.config.digest.as_str()],
+                };
+                for c in configs {
+                    for n in docker_names.get(c).into_iter().flatten() {
+                        let r = NameRef::new(n.clone(), NameSource::Layout);
+                        if !a.names.iter().any(|x| x.name == r.name) {
+                            a.names.push(r);
+                        }
+                    }
+                }
                 match node {
                     Node::Index { index, .. } => {
                         a.kind = ArtifactKind::ImageIndex;
-                        a.children = index.manifests.iter().map(|c| c.digest.clone()).collect();
+                        a.children = index
+                            .manifests
+                            .iter()
+                            .filter(|c| layout.nodes.contains_key(&c.digest))
+                            .map(|c| c.digest.clone())
+                            .collect();
                     }
                     Node::Manifest { manifest, .. }
                         if manifest.config.media_type == HELM_CONFIG =>
@@ -293,11 +435,23 @@ pub fn find(layout: &Layout, staging: &Path) -> Found {
                                 version: String,
                             }
                             if let Ok(c) = serde_json::from_slice::<Chart>(&bytes) {
-                                a.names.insert(0, format!("{}:{}", c.name, c.version));
-                                a.names.push(c.name.clone());
+                                a.names.insert(
+                                    0,
+                                    NameRef::new(
+                                        format!("{}:{}", c.name, c.version),
+                                        NameSource::Layout,
+                                    ),
+                                );
+                                a.names
+                                    .push(NameRef::new(c.name.clone(), NameSource::Layout));
                                 a.chart = Some((c.name, c.version));
                             }
                         }
+                    }
+                    Node::Manifest { manifest, .. }
+                        if super::is_hauler_file_config(&manifest.config.media_type) =>
+                    {
+                        a.kind = ArtifactKind::File;
                     }
                     Node::Manifest { .. } => {}
                 }
@@ -305,11 +459,11 @@ pub fn find(layout: &Layout, staging: &Path) -> Found {
             }
             Role::Signatures(tag) | Role::Attestations(tag) => {
                 let how = if d.annotations.contains_key(annotation::KIND) {
-                    "cosign save kind annotation"
+                    "kind annotation"
                 } else {
                     "cosign tag"
                 };
-                let subject = tag.or_else(|| saved_subject.clone());
+                let subject = subject_for(d, tag);
                 match layout.nodes.get(&d.digest) {
                     Some(Node::Manifest { manifest, .. }) => {
                         f.evidence_layers(&d.digest, manifest, subject.as_deref(), how)
@@ -321,6 +475,22 @@ pub fn find(layout: &Layout, staging: &Path) -> Found {
                     }),
                 }
             }
+            Role::Referrer => {
+                // With a `subject`, found by the referrers pass below; without one (registries
+                // that drop it), bound to the image stored under the same name.
+                if let Some(Node::Manifest { manifest, .. }) = layout.nodes.get(&d.digest) {
+                    if manifest.subject.is_none() {
+                        let subject = subject_for(d, None);
+                        f.evidence_layers(
+                            &d.digest,
+                            manifest,
+                            subject.as_deref(),
+                            "kind annotation",
+                        );
+                    }
+                }
+            }
+            Role::Sbom => {}
             Role::ReferrersIndex(subject) => {
                 if let Some(Node::Index { index, .. }) = layout.nodes.get(&d.digest) {
                     for c in &index.manifests {
@@ -351,30 +521,47 @@ pub fn find(layout: &Layout, staging: &Path) -> Found {
         };
         f.evidence_layers(digest, manifest, Some(&subject.digest), how);
     }
-    // Bind check: evidence about a digest this layout does not hold as an artifact.
+    // Bind check: evidence about a digest this layout does not hold as an artifact. Reported
+    // once per manifest (a `.sig` of an absent image with three layers is one orphan).
     let known: BTreeSet<String> = f
         .found
         .artifacts
         .iter()
         .flat_map(|a| std::iter::once(a.digest.clone()).chain(a.children.iter().cloned()))
         .collect();
+    let absent: BTreeSet<&str> = layout
+        .absent
+        .values()
+        .flatten()
+        .map(|d| d.digest.as_str())
+        .collect();
     let mut kept = Vec::new();
+    let mut reported = BTreeSet::new();
     for (subject, ev) in std::mem::take(&mut f.found.evidence) {
         if known.contains(&subject) {
             kept.push((subject, ev));
-        } else {
-            let why = if subject.is_empty() {
-                "it names no subject and the layout has no single saved image to bind it to"
-                    .to_string()
-            } else {
-                format!("its subject {subject} is not an artifact of this layout")
-            };
-            f.found.orphans.push(Orphan {
-                origin: ev.origin,
-                subject,
-                why,
-            });
+            continue;
         }
+        let manifest_origin = ev
+            .origin
+            .rsplit_once(", layer ")
+            .map_or(ev.origin.as_str(), |(m, _)| m)
+            .to_string();
+        if !reported.insert((manifest_origin.clone(), subject.clone())) {
+            continue;
+        }
+        let why = if subject.is_empty() {
+            "it names no subject and the layout has no single saved image to bind it to".to_string()
+        } else if absent.contains(subject.as_str()) {
+            format!("it is about {subject}, a platform this partial export does not hold")
+        } else {
+            format!("it is about {subject}, which this layout does not hold")
+        };
+        f.found.orphans.push(Orphan {
+            origin: manifest_origin,
+            subject,
+            why,
+        });
     }
     f.found.evidence = kept;
     f.found.unreferenced = layout

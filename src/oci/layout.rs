@@ -43,6 +43,55 @@ pub struct Layout {
     pub blobs: BTreeMap<String, u64>,
     /// Blobs reached from `index.json` or from a referrer found by its subject.
     pub reached: BTreeSet<String>,
+    /// Platform manifests an index names that the layout does not hold (`docker save` with the
+    /// containerd image store, `oras copy` of one platform), by the index's digest.
+    pub absent: BTreeMap<String, Vec<Descriptor>>,
+    /// Docker's `manifest.json` beside the layout (`docker save` >= 25, Hauler), if any.
+    pub docker: Vec<DockerImage>,
+}
+
+/// One entry of Docker's `manifest.json` (moby `image/tarexport`): the image's config and tags.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct DockerImage {
+    /// `blobs/sha256/<hex>` (Docker >= 25) or `<hex>.json` (legacy).
+    #[serde(rename = "Config")]
+    pub config: String,
+    #[serde(
+        rename = "RepoTags",
+        default,
+        deserialize_with = "super::null_as_empty"
+    )]
+    pub repo_tags: Vec<String>,
+    #[serde(rename = "Layers", default, deserialize_with = "super::null_as_empty")]
+    pub layers: Vec<String>,
+}
+
+impl DockerImage {
+    /// The config's digest, from its path (`blobs/sha256/<hex>` or `<hex>.json`).
+    pub fn config_digest(&self) -> Option<String> {
+        let name = self.config.rsplit('/').next()?;
+        let hex = name.strip_suffix(".json").unwrap_or(name);
+        let d = format!("sha256:{hex}");
+        sha256_hex(&d).is_some().then_some(d)
+    }
+
+    /// Its tags as canonical references (`alpine:latest` → `docker.io/library/alpine:latest`).
+    pub fn names(&self) -> Vec<String> {
+        self.repo_tags
+            .iter()
+            .filter_map(|t| crate::reference::parse(t))
+            .map(|r| r.canonical())
+            .collect()
+    }
+}
+
+/// Reads Docker's `manifest.json` (capped); `None` when it is not one.
+pub fn read_docker_manifest(staging: &Path, rel: &str) -> Option<Vec<DockerImage>> {
+    let bytes = crate::input::read_staged(staging, rel, limits::MAX_OCI_JSON_BYTES).ok()?;
+    let v: Vec<DockerImage> =
+        crate::bundle::json::parse(&bytes, limits::MAX_OCI_JSON_BYTES, limits::MAX_JSON_DEPTH)
+            .ok()?;
+    (!v.is_empty() && v.len() <= limits::MAX_OCI_MANIFESTS).then_some(v)
 }
 
 impl Layout {
@@ -77,6 +126,7 @@ struct Reader<'a> {
     blobs: BTreeMap<String, u64>,
     nodes: BTreeMap<String, Node>,
     reached: BTreeSet<String>,
+    absent: BTreeMap<String, Vec<Descriptor>>,
 }
 
 impl Reader<'_> {
@@ -174,6 +224,24 @@ impl Reader<'_> {
                 what: "the nesting of indexes".into(),
                 limit: limits::MAX_OCI_DEPTH,
             });
+        }
+        // A platform manifest of an index that the layout does not hold: `docker save` with the
+        // containerd image store and `oras copy --platform` write the whole index but only the
+        // platforms they copied. The index (and whatever signs it) names each platform by
+        // digest, so the platforms present are still covered; the absent ones are reported.
+        if let Some(parent) = stack.last() {
+            let names_a_manifest =
+                is_manifest_media_type(&d.media_type) || is_index_media_type(&d.media_type);
+            if names_a_manifest
+                && !self.blobs.contains_key(&d.digest)
+                && sha256_hex(&d.digest).is_some()
+            {
+                let list = self.absent.entry(parent.clone()).or_default();
+                if !list.iter().any(|a| a.digest == d.digest) {
+                    list.push(d.clone());
+                }
+                return Ok(());
+            }
         }
         if !self.check_blob(d, by)? {
             return Ok(());
@@ -297,6 +365,7 @@ pub fn read_layout(
         blobs: BTreeMap::new(),
         nodes: BTreeMap::new(),
         reached: BTreeSet::new(),
+        absent: BTreeMap::new(),
     };
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -347,7 +416,18 @@ pub fn read_layout(
             }
         }
     }
-    let index: ImageIndex = r.read_json(&join(dir, "index.json"), "index.json")?;
+    let mut index: ImageIndex = r.read_json(&join(dir, "index.json"), "index.json")?;
+    // Docker's manifest.json beside the layout (docker save >= 25, Hauler): names, and the
+    // entries themselves when index.json lists none (Docker 25.0 wrote `"manifests": null`).
+    let manifest_json = join(dir, "manifest.json");
+    let docker = if files.iter().any(|f| f.path == manifest_json) {
+        read_docker_manifest(staging, &manifest_json).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    if index.manifests.is_empty() && !docker.is_empty() {
+        index.manifests = r.manifests_by_config(&docker);
+    }
     if index.manifests.len() > limits::MAX_OCI_MANIFESTS {
         return Err(OciError::TooMany {
             layout: r.label.clone(),
@@ -355,12 +435,13 @@ pub fn read_layout(
             limit: limits::MAX_OCI_MANIFESTS,
         });
     }
-    // Two entries for one digest under the same name (or both unnamed) are a duplicate; the same
-    // manifest under two tags is not.
+    // Two identical entries (one digest, the same annotations) are a duplicate; one manifest
+    // under two names (two tags, or crane-era Zarf's two `base.name` entries) is one artifact
+    // with two names.
     let mut seen = BTreeSet::new();
     for d in &index.manifests {
         let tag = d.annotations.get(super::annotation::REF_NAME).cloned();
-        if !seen.insert((d.digest.clone(), tag.clone())) {
+        if !seen.insert((d.digest.clone(), d.annotations.clone())) {
             return Err(OciError::DuplicateManifest {
                 layout: r.label.clone(),
                 digest: d.digest.clone(),
@@ -414,6 +495,24 @@ pub fn read_layout(
         };
         r.visit(&d, &format!("referrer blob {digest}"), &mut stack, true)?;
     }
+    // An index none of whose platforms is present holds nothing to import.
+    for (parent, missing) in &r.absent {
+        if let Some(Node::Index { index, .. }) = r.nodes.get(parent) {
+            if index
+                .manifests
+                .iter()
+                .all(|c| !r.nodes.contains_key(&c.digest))
+            {
+                if let Some(first) = missing.first() {
+                    return Err(OciError::BlobMissing {
+                        layout: r.label.clone(),
+                        digest: first.digest.clone(),
+                        by: format!("index {parent}, which has none of its platforms present"),
+                    });
+                }
+            }
+        }
+    }
     // image-spec: "The content of a blob MUST match its digest."
     for (path, hex, actual) in digests_to_check {
         if hex != hex::encode(actual) {
@@ -431,5 +530,63 @@ pub fn read_layout(
         nodes: r.nodes,
         blobs: r.blobs,
         reached: r.reached,
+        absent: r.absent,
+        docker,
     })
+}
+
+impl Reader<'_> {
+    /// index.json entries for Docker's manifest.json images, found by their config: the image
+    /// manifest among the blobs whose config is the one manifest.json names.
+    fn manifests_by_config(&self, docker: &[DockerImage]) -> Vec<Descriptor> {
+        let wanted: BTreeMap<String, &DockerImage> = docker
+            .iter()
+            .filter_map(|i| i.config_digest().map(|d| (d, i)))
+            .collect();
+        let mut out = Vec::new();
+        for (digest, &size) in &self.blobs {
+            if !(2..=limits::MAX_OCI_JSON_BYTES).contains(&size) {
+                continue;
+            }
+            let rel = self.blob_rel(digest);
+            let Ok(v) = self.read_json::<serde_json::Value>(&rel, "blob") else {
+                continue;
+            };
+            let media_type = v
+                .get("mediaType")
+                .and_then(|m| m.as_str())
+                .unwrap_or(super::OCI_MANIFEST);
+            if !is_manifest_media_type(media_type) {
+                continue;
+            }
+            let config = v
+                .get("config")
+                .and_then(|c| c.get("digest"))
+                .and_then(|d| d.as_str());
+            let Some(image) = config.and_then(|c| wanted.get(c)) else {
+                continue;
+            };
+            let mut annotations = BTreeMap::new();
+            if let Some(name) = image.names().into_iter().next() {
+                annotations.insert(super::annotation::CONTAINERD_NAME.to_string(), name);
+            }
+            out.push(Descriptor {
+                media_type: media_type.to_string(),
+                digest: digest.clone(),
+                size,
+                annotations,
+                artifact_type: None,
+                platform: None,
+                urls: Vec::new(),
+            });
+        }
+        out
+    }
+
+    fn blob_rel(&self, digest: &str) -> String {
+        join(
+            &self.dir,
+            &format!("blobs/sha256/{}", digest.trim_start_matches("sha256:")),
+        )
+    }
 }

@@ -319,3 +319,30 @@ pub fn attestation_layer(envelope_json: &[u8], ann: &BTreeMap<String, String>) -
         content: Content::Dsse(env),
     }))
 }
+
+/// A bare signature file (`cosign sign-blob --output-signature`: the base64 signature alone, as
+/// older Zarf wrote `zarf.yaml.sig`) as the verifier's own bundle type: a message signature by a
+/// managed key, with no log entry (verified only where a key may stand without one).
+pub fn bare_signature(bytes: &[u8], what: &str) -> Result<Material, (&'static str, String)> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| ("signature-malformed", format!("{what}: not base64 text")))?;
+    let signature = b64_decode(text.trim())
+        .map_err(|_| ("signature-malformed", format!("{what}: not base64")))?;
+    if signature.is_empty() || signature.len() > 16 * 1024 {
+        return Err((
+            "signature-malformed",
+            format!("{what}: {} bytes is not a signature", signature.len()),
+        ));
+    }
+    Ok(Material::Bundle(Box::new(Bundle {
+        version: BundleVersion::V03,
+        media_type: what.to_string(),
+        signing_material: SigningMaterial::PublicKey { hint: None },
+        tlog_entries: Vec::new(),
+        rfc3161_timestamps: Vec::new(),
+        content: Content::MessageSignature(MessageSignature {
+            message_digest: None,
+            signature,
+        }),
+    })))
+}

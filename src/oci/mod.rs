@@ -12,8 +12,8 @@ mod cosign;
 mod layout;
 pub mod legacy;
 
-pub use cosign::{find, ArtifactKind, Found, OciArtifact, Orphan};
-pub use layout::{read_layout, Layout, Node};
+pub use cosign::{find, AbsentPlatform, ArtifactKind, Found, OciArtifact, Orphan};
+pub use layout::{read_docker_manifest, read_layout, DockerImage, Layout, Node};
 
 use std::collections::BTreeMap;
 
@@ -122,6 +122,55 @@ pub mod annotation {
     pub const KIND_ATTS: &str = "dev.cosignproject.cosign/atts";
     pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
     pub const CONTAINERD_NAME: &str = "io.containerd.image.name";
+    /// crane and Zarf <= 0.49 write an image's name only here.
+    pub const BASE_NAME: &str = "org.opencontainers.image.base.name";
+    /// Hauler (pkg/consts/consts.go) since March 2026; before, the `dev.cosignproject.cosign/`
+    /// prefix with the same suffixes (`NormalizeLegacyKind`).
+    pub const HAULER_PREFIX: &str = "dev.hauler/";
+    pub const COSIGN_PREFIX: &str = "dev.cosignproject.cosign/";
+}
+
+/// What a `kind` annotation says an index entry is, whichever prefix wrote it (cosign save,
+/// Hauler before and since March 2026).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KindTag {
+    Image,
+    Index,
+    Sigs,
+    Atts,
+    Sboms,
+    Referrer,
+    Other,
+}
+
+/// Reads a `kind` annotation.
+pub fn kind_tag(kind: &str) -> KindTag {
+    let suffix = kind
+        .strip_prefix(annotation::HAULER_PREFIX)
+        .or_else(|| kind.strip_prefix(annotation::COSIGN_PREFIX));
+    match suffix {
+        Some("image") => KindTag::Image,
+        Some("imageIndex") => KindTag::Index,
+        Some("sigs") => KindTag::Sigs,
+        Some("atts") => KindTag::Atts,
+        Some("sboms") => KindTag::Sboms,
+        Some(s) if s == "referrers" || s.starts_with("referrers/") => KindTag::Referrer,
+        _ => KindTag::Other,
+    }
+}
+
+/// Hauler's file artifacts (pkg/consts: `application/vnd.content.hauler.file.*.config.v1+json`).
+pub fn is_hauler_file_config(mt: &str) -> bool {
+    mt.starts_with("application/vnd.content.hauler.file.") && mt.ends_with(".config.v1+json")
+}
+
+/// Docker 25.0 wrote `"manifests": null` in `index.json`: read as no entries.
+fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Whether a manifest media type is an index (OCI or Docker manifest list).
@@ -179,7 +228,7 @@ pub struct ImageIndex {
     pub schema_version: u32,
     #[serde(default)]
     pub media_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub manifests: Vec<Descriptor>,
     #[serde(default)]
     pub subject: Option<Descriptor>,

@@ -28,6 +28,16 @@ pub struct ArtifactRef {
     pub kind: String,
     pub reference: Option<String>,
     pub chart: Option<String>,
+    /// Every name with where it came from (absent from records written before names had
+    /// sources: their hash is unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<crate::reference::NameRef>,
+    /// Platforms of a partial export that were not on the medium.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms_absent: Vec<crate::oci::AbsentPlatform>,
+    /// The signed package that vouches for it (`zarf-package NAME:VERSION`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covered_by: Option<String>,
 }
 
 /// A transparency-log entry the decision relied on.

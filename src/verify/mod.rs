@@ -138,7 +138,15 @@ pub enum SignerPolicy {
     Identity(IdentityPolicy),
     /// A managed key.
     Key(PublicKey),
+    /// A managed key whose signature may stand without a transparency-log entry: a Zarf package
+    /// signed with a key (zarf `package verify`: "--insecure-ignore-tlog" defaults to true for
+    /// key-signed packages, "for air-gap"). Entries present are still verified; a key has no
+    /// validity window, so no verified time is needed when there are none.
+    KeyWithoutLog(PublicKey),
 }
+
+/// What a result says of a key-signed signature verified without a log entry.
+pub const LOG_NOT_REQUIRED_FOR_KEY: &str = "not required: key-signed package, verified offline";
 
 /// Where a verified time came from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -290,7 +298,13 @@ fn verify_with(
         (SigningMaterial::Certificate { .. }, SignerPolicy::Key(_)) => {
             return Err(VerifyError::CertificateBundleWithKey)
         }
-        (SigningMaterial::PublicKey { .. }, SignerPolicy::Key(k)) => Signer::Key(k),
+        (SigningMaterial::Certificate { .. }, SignerPolicy::KeyWithoutLog(_)) => {
+            return Err(VerifyError::CertificateBundleWithKey)
+        }
+        (
+            SigningMaterial::PublicKey { .. },
+            SignerPolicy::Key(k) | SignerPolicy::KeyWithoutLog(k),
+        ) => Signer::Key(k),
         (SigningMaterial::PublicKey { .. }, SignerPolicy::Identity(_)) => {
             return Err(VerifyError::KeyRequired)
         }
@@ -351,7 +365,9 @@ fn verify_with(
     //    that lists no transparency log needs none (a verified RFC 3161 timestamp is required
     //    instead, step 5). Never for a root that lists a log.
     let instance_without_log = root.tlogs.is_empty();
-    if bundle.tlog_entries.is_empty() && !instance_without_log {
+    let key_without_log =
+        matches!(policy, SignerPolicy::KeyWithoutLog(_)) && bundle.tlog_entries.is_empty();
+    if bundle.tlog_entries.is_empty() && !instance_without_log && !key_without_log {
         return Err(VerifyError::NoTlogEntry);
     }
     let signer_material = match &bundle.signing_material {
@@ -432,14 +448,14 @@ fn verify_with(
         uri: t.tsa_uri.clone(),
         time: t.time,
     }));
-    if verified_times.is_empty() {
+    if verified_times.is_empty() && !key_without_log {
         return Err(match tsa_errors.into_iter().next() {
             Some(e) => VerifyError::Timestamp(e),
             None if instance_without_log => VerifyError::TimestampRequired,
             None => VerifyError::NoVerifiedTime,
         });
     }
-    if instance_without_log && tsa_times.is_empty() {
+    if instance_without_log && tsa_times.is_empty() && !key_without_log {
         return Err(VerifyError::TimestampRequired);
     }
     for vt in &verified_times {
@@ -517,7 +533,11 @@ fn verify_with(
         verified_times,
         tlog_entries: entries,
         ignored_timestamps: tsa_errors.iter().map(|e| e.code().to_string()).collect(),
-        transparency_log: instance_without_log.then_some(NOT_USED_BY_INSTANCE),
+        transparency_log: if key_without_log {
+            Some(LOG_NOT_REQUIRED_FOR_KEY)
+        } else {
+            instance_without_log.then_some(NOT_USED_BY_INSTANCE)
+        },
         certificate_transparency: (instance_without_log && root.ctlogs.is_empty())
             .then_some(NOT_USED_BY_INSTANCE),
         _sealed: (),
