@@ -29,6 +29,16 @@ pub enum NameSource {
 }
 
 impl NameSource {
+    /// As the JSON writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Operator => "operator",
+            Self::Layout => "layout",
+            Self::SignedPayload => "signed-payload",
+            Self::StatementSubject => "statement-subject",
+        }
+    }
+
     /// Whether the name was covered by a verified signature.
     pub fn is_signed(self) -> bool {
         matches!(self, Self::SignedPayload | Self::StatementSubject)

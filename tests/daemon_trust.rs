@@ -125,3 +125,52 @@ fn while_the_trust_root_cannot_be_loaded_files_wait_in_the_inbox_and_readyz_says
         .unwrap();
     assert_eq!(r["verdict"], "accepted");
 }
+
+/// `NAME.image` beside an entry names its one unnamed image (cosign v3's `cosign save` writes no
+/// name), as `import --image` does; the name is recorded with source `operator`, and the sidecar
+/// goes with its entry. The same bytes without one are refused with how to name them.
+#[test]
+fn an_image_sidecar_names_the_unnamed_image_of_its_entry() {
+    use common::oci;
+    use serde_json::json;
+    let e = env();
+    std::fs::write(
+        &e.policy,
+        oci::keyless_policy("acme", &["ghcr.io/acme/app*"]),
+    )
+    .unwrap();
+    let mut l = oci::Layout::new();
+    let img = oci::image(&mut l, "sidecar");
+    let m = oci::mint_new_signature(img["digest"].as_str().unwrap());
+    oci::bundle_referrer(&mut l, &img, &m.bundle);
+    l.list(img, json!({"kind": "dev.cosignproject.cosign/image"}));
+    let bytes = oci::tar(&l.files(""));
+
+    let mut d = e.daemon(&[]);
+    d.wait_log("airlock daemon started", Duration::from_secs(30));
+    std::fs::write(e.inbox.join("v3.tar.image"), "ghcr.io/acme/app:v1\n").unwrap();
+    e.drop_bytes("v3.tar", &bytes);
+    e.drop_bytes("unnamed.tar", &bytes);
+    e.wait_idle(Duration::from_secs(60));
+    let records = e.records();
+    let of = |name: &str| {
+        records
+            .iter()
+            .find(|r| r["tarball"]["name"] == name && r["kind"] == "artifact")
+            .unwrap_or_else(|| panic!("no record of {name}: {records:?}"))
+            .clone()
+    };
+    let named = of("v3.tar");
+    assert_eq!(named["verdict"], "accepted", "{named}");
+    assert!(
+        named["artifact"]["references"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"name": "ghcr.io/acme/app:v1", "source": "operator"})),
+        "{named}"
+    );
+    let unnamed = of("unnamed.tar");
+    assert_eq!(unnamed["verdict"], "rejected");
+    assert_eq!(unnamed["reason"], "no-policy-matched");
+    assert!(!e.inbox.join("v3.tar.image").exists());
+}

@@ -12,6 +12,7 @@ use crate::import::report::{ImportReport, TrustRootRef, Verdict};
 use crate::input;
 use crate::limits;
 use crate::policy::cip::PolicySet;
+use crate::reference::NameSource;
 use crate::time::Timestamp;
 
 /// Arguments of `import`.
@@ -348,9 +349,10 @@ fn print_table(r: &ImportReport) {
             for (a, name) in input.artifacts.iter().zip(&names) {
                 let details = match a.verdict {
                     Verdict::Accepted => {
-                        let mut d = match (&a.identity, &a.issuer) {
-                            (Some(i), Some(iss)) => format!("signed by {i} (issuer {iss})"),
-                            (Some(i), None) => format!("signed by {i}"),
+                        let mut d = match (&a.identity, &a.issuer, &a.artifact.covered_by) {
+                            (_, _, Some(by)) => format!("covered by {by}"),
+                            (Some(i), Some(iss), _) => format!("signed by {i} (issuer {iss})"),
+                            (Some(i), None, _) => format!("signed by {i}"),
                             _ => "accepted by a static authority".to_string(),
                         };
                         if !a.predicate_types.is_empty() {
@@ -371,6 +373,18 @@ fn print_table(r: &ImportReport) {
                     short(&a.artifact.digest),
                     a.verdict.as_str()
                 );
+                // Where each name came from, when one is not the medium's own claim or there
+                // are several: names select the policies.
+                if a.references.len() > 1
+                    || a.references.iter().any(|n| n.source != NameSource::Layout)
+                {
+                    let shown: Vec<String> = a
+                        .references
+                        .iter()
+                        .map(|n| format!("{} ({})", n.name, n.source.as_str()))
+                        .collect();
+                    let _ = writeln!(s, "  {:<w$}  names: {}", "", shown.join(", "));
+                }
                 for warning in &a.warnings {
                     let _ = writeln!(s, "  {:<w$}  WARNING: {warning}", "");
                 }
