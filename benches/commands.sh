@@ -287,6 +287,30 @@ else
     sha_wall=nan imp_tar_wall=nan gun_wall=nan imp_tgz_wall=nan imp_rss=nan imp_tgz_rss=nan
 fi
 
+# ---- a wheelhouse ----------------------------------------------------------------------------
+
+wheels="${BENCH_WHEELS:-2000}"
+echo "== import of a wheelhouse: ${wheels} wheels with PEP 740 attestations, against verify-bundle --batch of the same bundles"
+whfix="$work/wheelhouse"
+BENCH_FIXTURE_DIR="$whfix" BENCH_WHEELS="$wheels" \
+    cargo test --release --locked --test bench_fixture write_wheelhouse_fixture -- --ignored --quiet >/dev/null 2>&1 || true
+if [ -f "$whfix/bundles/batch.jsonl" ]; then
+    for k in $(seq 1 "$runs"); do
+        rm -rf "$work/wh-data"
+        timed "$work/wh_import" "$airlock" --data-dir "$work/wh-data" import "$whfix/wheelhouse" \
+            --policy "$whfix/wheel_policy.yaml" --trusted-root "$whfix/wheel_trusted_root.json" || true
+        timed "$work/wh_batch" "$airlock" --data-dir "$work/wh-batch-data" verify-bundle \
+            --batch "$whfix/bundles/batch.jsonl" --trusted-root "$whfix/wheel_trusted_root.json" || true
+    done
+    grep -q "1 accepted" "$work/wh_import.out" || echo "   the wheelhouse import did not accept: $(tail -c 300 "$work/wh_import.out")"
+    wh_import_wall=$(median "$work/wh_import.times" '$1*1000')
+    wh_batch_wall=$(median "$work/wh_batch.times" '$1*1000')
+    rm -rf "$whfix" "$work/wh-data" "$work/wh-batch-data"
+else
+    echo "   (the wheelhouse fixture could not be written: skipped)"
+    wh_import_wall=nan wh_batch_wall=nan
+fi
+
 # ---- hostile batch input --------------------------------------------------------------------
 
 echo "== verify-bundle --batch on endless input: /dev/zero and a 1.5 GB file without a newline"
@@ -430,6 +454,10 @@ printf '%-58s %12s   %s\n' "  airlock import .tar, wall" "$(fmt "$imp_tar_wall" 
 printf '%-58s %12s   %s\n' "  airlock import .tar.gz, wall" "$(fmt "$imp_tgz_wall" 0)" \
     "$(fmt "$(ratio "$gun_wall" "$imp_tgz_wall")" 2)x faster than gzip -dc | sha256sum ($(fmt "$gun_wall" 0) ms)"
 printf '%-58s %12s\n' "  peak RSS MiB, .tar / .tar.gz" "$(fmt "$imp_rss" 1) / $(fmt "$imp_tgz_rss" 1)"
+echo
+printf '%-58s %12s   %s\n' "Wheelhouse, ${wheels} wheels with PEP 740 attestations" "ms" "ratio"
+printf '%-58s %12s   %s\n' "  airlock import of the folder, wall (all cores)" "$(fmt "$wh_import_wall" 0)" \
+    "$(fmt "$(ratio "$wh_import_wall" "$wh_batch_wall")" 2)x verify-bundle --batch of the same bundles ($(fmt "$wh_batch_wall" 0) ms)"
 echo
 printf '%-58s %12s\n' "Hostile batch input (refused, exit 2)" "ms"
 printf '%-58s %12s\n' "  1.5 GB file without a newline, wall" "$(fmt "$endless_wall" 1)"

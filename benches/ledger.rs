@@ -71,6 +71,7 @@ fn recording_overhead(rounds: usize) {
             keep: true,
             import_id: None,
             image: None,
+            checked: None,
         };
         let t = Instant::now();
         let out = airlock::import::run(&req).unwrap();

@@ -59,6 +59,19 @@ pub enum Material {
     Proof(Box<ProofRecord>),
     /// A DSSE envelope signed with an HMAC key (its statement may carry a proof record).
     HmacEnvelope(Box<Envelope>),
+    /// A PEP 740 attestation (`NAME.publish.attestation`, a PyPI provenance object) as a bundle:
+    /// its one subject must name the distribution file (`subject-name-mismatch`), and the
+    /// publisher its provenance object names must be the certificate's.
+    Pep740 {
+        bundle: Box<Bundle>,
+        publisher: Option<crate::bundle::pep740::Publisher>,
+    },
+    /// A bundle of npm's attestations document (SLSA provenance, or the registry's publish
+    /// attestation), with the predicate type the registry lists for it.
+    Npm {
+        bundle: Box<Bundle>,
+        predicate_type: String,
+    },
     /// Evidence that could not even be read: reported with its reason, never trusted.
     Broken { code: &'static str, message: String },
 }
@@ -72,6 +85,8 @@ impl Material {
             Self::LegacyAttestation(_) => "cosign-attestation",
             Self::Proof(_) => "proof-record",
             Self::HmacEnvelope(_) => "hmac-dsse-envelope",
+            Self::Pep740 { .. } => "pep740-attestation",
+            Self::Npm { .. } => "npm-attestation",
             Self::Broken { .. } => "unreadable",
         }
     }

@@ -64,3 +64,85 @@ fn write_bench_fixture() {
     .unwrap();
     let _ = fs::IDENTITY;
 }
+
+/// A wheelhouse of BENCH_WHEELS (default 2000) wheels, each with its PEP 740 publish attestation
+/// beside it, and the same attestations as Sigstore bundles with a `verify-bundle --batch` file:
+/// the baseline `make bench` compares `import` of the folder against.
+#[test]
+#[ignore = "writes thousands of files; run by benches/commands.sh"]
+fn write_wheelhouse_fixture() {
+    let Ok(dir) = std::env::var("BENCH_FIXTURE_DIR") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let n: usize = std::env::var("BENCH_WHEELS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let house = dir.join("wheelhouse");
+    let bundles = dir.join("bundles");
+    std::fs::create_dir_all(&house).unwrap();
+    std::fs::create_dir_all(&bundles).unwrap();
+    let mut batch = String::new();
+    let mut root = None;
+    for i in 0..n {
+        let name = format!("pkg{i}-1.0.{i}-py3-none-any.whl");
+        let wheel = format!("wheel {i} contents").into_bytes();
+        let spec = fs::Spec {
+            statement: Some(fs::statement(
+                &name,
+                &hex::encode(fs::sha256(&wheel)),
+                "https://docs.pypi.org/attestations/publish/v1",
+                json!({}),
+            )),
+            ..fs::Spec::v03().dsse()
+        };
+        let m = fs::fake().mint(&spec);
+        let b = &m.bundle;
+        let att = json!({
+            "version": 1,
+            "verification_material": {
+                "certificate": b["verificationMaterial"]["certificate"]["rawBytes"],
+                "transparency_entries": b["verificationMaterial"]["tlogEntries"],
+            },
+            "envelope": {
+                "statement": b["dsseEnvelope"]["payload"],
+                "signature": b["dsseEnvelope"]["signatures"][0]["sig"],
+            },
+        });
+        std::fs::write(house.join(&name), &wheel).unwrap();
+        std::fs::write(
+            house.join(format!("{name}.publish.attestation")),
+            serde_json::to_vec(&att).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(bundles.join(&name), &wheel).unwrap();
+        std::fs::write(
+            bundles.join(format!("{name}.sigstore.json")),
+            serde_json::to_vec(b).unwrap(),
+        )
+        .unwrap();
+        batch.push_str(
+            &serde_json::to_string(&json!({
+                "bundle": format!("{name}.sigstore.json"),
+                "artifact": name,
+                "identity": fs::IDENTITY,
+                "issuer": fs::OIDC_ISSUER,
+            }))
+            .unwrap(),
+        );
+        batch.push('\n');
+        root.get_or_insert(m.trusted_root.clone());
+    }
+    std::fs::write(bundles.join("batch.jsonl"), batch).unwrap();
+    std::fs::write(
+        dir.join("wheel_trusted_root.json"),
+        serde_json::to_vec(&root.unwrap()).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("wheel_policy.yaml"),
+        oci::keyless_policy("bench", &["**"]),
+    )
+    .unwrap();
+}

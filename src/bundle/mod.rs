@@ -6,6 +6,7 @@
 
 pub mod dsse;
 pub mod json;
+pub mod pep740;
 pub mod predicate;
 pub mod proof;
 pub mod sigstore;

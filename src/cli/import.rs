@@ -199,6 +199,23 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
             }
         }
     };
+    // Files of a large folder (a wheelhouse) are decided on every core: counted on the bar.
+    let checked = |done: usize, total: usize| {
+        if let Some(b) = &bar {
+            if total >= PROGRESS_MIN_FILES {
+                if b.length() != Some(total as u64) {
+                    if let Ok(style) = indicatif::ProgressStyle::with_template(
+                        "{msg} [{bar:30}] {pos}/{len} files {per_sec} {eta}",
+                    ) {
+                        b.set_style(style.progress_chars("=> "));
+                    }
+                    b.set_message("deciding");
+                    b.set_length(total as u64);
+                }
+                b.set_position(done as u64);
+            }
+        }
+    };
     let trusted = trusted_of(&roots);
     let req = crate::import::Request {
         inputs: &args.inputs,
@@ -210,6 +227,7 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
         keep: true,
         import_id: None,
         image: args.image.as_deref(),
+        checked: Some(&checked),
     };
     let outcome = match crate::import::run(&req) {
         Ok(o) => o,
@@ -262,6 +280,9 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
 
 /// Inputs smaller than this get no progress bar.
 const PROGRESS_MIN_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Inputs with fewer files than this get no count of files decided.
+const PROGRESS_MIN_FILES: usize = 100;
 
 fn progress_bar() -> Option<indicatif::ProgressBar> {
     if crate::cli::capturing() || !std::io::stderr().is_terminal() {
@@ -494,6 +515,7 @@ pub fn reverify(args: ReverifyArgs, data_dir: &Path, now: Timestamp) -> u8 {
         keep: false,
         import_id: None,
         image: None,
+        checked: None,
     };
     let fetch = |d: &str| ledger.evidence(d).ok().flatten();
     let found = match crate::import::reverify::reverify(&records, &req, &fetch) {

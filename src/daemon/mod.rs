@@ -698,6 +698,7 @@ impl Worker<'_> {
             keep: true,
             import_id: Some(entry.import_id.clone()),
             image: entry.image.as_deref(),
+            checked: None,
         };
         let outcome = crate::import::run(&req)?;
         let mut records = crate::import::ledger_records(&outcome.report);

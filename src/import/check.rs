@@ -27,6 +27,10 @@ pub struct Subject<'a> {
     pub names: Vec<NameRef>,
     /// An image (signed names inside statements count for it), as opposed to a file.
     pub image: bool,
+    /// The file's name, for a file: what a PEP 740 attestation's subject must name.
+    pub file_name: Option<&'a str>,
+    /// The file's SHA-512, when computed (npm provenance names packages by SHA-512 alone).
+    pub sha512: Option<&'a [u8]>,
     /// Where evidence was searched, for "no signature" messages.
     pub searched: &'a str,
 }
@@ -229,10 +233,11 @@ impl Checker<'_> {
     fn verify_one(
         &self,
         ev: &Evidence,
-        digest: &str,
+        subject: &Subject<'_>,
         names: &mut Vec<NameRef>,
         facts: &mut Vec<Fact>,
     ) -> EvidenceResult {
+        let digest = subject.digest;
         let kind = ev.material.kind();
         let hex_digest = digest.trim_start_matches("sha256:");
         let Ok(raw) = hex::decode(hex_digest) else {
@@ -248,7 +253,60 @@ impl Checker<'_> {
             Material::Broken { code, message } => {
                 return failed(&ev.origin, kind, code, message.clone())
             }
-            Material::Bundle(b) | Material::LegacyAttestation(b) => (b, artifact),
+            Material::Bundle(b) | Material::LegacyAttestation(b) => {
+                (b.as_ref(), dsse_artifact(b, artifact, subject.sha512))
+            }
+            Material::Pep740 { bundle, publisher } => {
+                let before = facts.len();
+                let mut r = self.finish_bundle(ev, bundle, artifact, hex_digest, facts, names);
+                if r.verified {
+                    if let Err((code, message)) = pep740_checks(&mut r, subject, publisher.as_ref())
+                    {
+                        facts.truncate(before);
+                        return failed(&ev.origin, kind, code, message);
+                    }
+                    // PEP 740: the attestation is the distribution's signature.
+                    if let Some(f) = facts.get_mut(before) {
+                        f.signature = true;
+                    }
+                }
+                return r;
+            }
+            Material::Npm {
+                bundle,
+                predicate_type,
+            } => {
+                let before = facts.len();
+                let a = dsse_artifact(bundle, artifact, subject.sha512);
+                let r = self.finish_bundle(ev, bundle, a, hex_digest, facts, names);
+                if r.verified {
+                    let signed = r
+                        .predicate
+                        .as_ref()
+                        .map(|p| p.predicate_type.as_str())
+                        .unwrap_or_default();
+                    // The registry's listing names the predicate type; the signed statement must
+                    // agree with it.
+                    if !predicate_type.is_empty() && signed != predicate_type {
+                        facts.truncate(before);
+                        return failed(
+                            &ev.origin,
+                            kind,
+                            "predicate-type-mismatch",
+                            format!(
+                                "npm lists it as {} but the signed statement is {}",
+                                crate::text::escape(predicate_type),
+                                crate::text::escape(signed)
+                            ),
+                        );
+                    }
+                    // npm's provenance and publish attestation are the package's signatures.
+                    if let Some(f) = facts.get_mut(before) {
+                        f.signature = true;
+                    }
+                }
+                return r;
+            }
             Material::LegacySignature {
                 bundle,
                 payload,
@@ -409,6 +467,9 @@ impl Checker<'_> {
             }
         }
         r.predicate = summary.clone();
+        if let Some(st) = &v.statement {
+            r.subject_names = st.subject.iter().map(|s| s.name.clone()).collect();
+        }
         facts.push(Fact {
             signer,
             signature: is_signature,
@@ -438,7 +499,7 @@ impl Checker<'_> {
         let results: Vec<EvidenceResult> = evidence
             .iter()
             .map(|ev| {
-                let mut r = self.verify_one(ev, subject.digest, &mut refs, &mut facts);
+                let mut r = self.verify_one(ev, &subject, &mut refs, &mut facts);
                 r.stored = ev.raw.iter().map(|p| p.digest()).collect();
                 r
             })
@@ -521,6 +582,160 @@ impl Checker<'_> {
         }
         out
     }
+}
+
+/// The digest a bundle's DSSE statement can be matched against: SHA-256 when it names one, else
+/// the file's SHA-512 when it names that (npm), else the SHA-256 (and the verifier says why not).
+fn dsse_artifact<'x>(b: &Bundle, sha256: Artifact<'x>, sha512: Option<&'x [u8]>) -> Artifact<'x> {
+    let Content::Dsse(env) = &b.content else {
+        return sha256;
+    };
+    // Unverified: read only to pick the algorithm; the verifier checks the signed statement.
+    let Ok(st) = Statement::from_json(&env.payload) else {
+        return sha256;
+    };
+    let names = |alg: &str| st.subject.iter().any(|s| s.digest.contains_key(alg));
+    match sha512 {
+        Some(d) if !names("sha256") && names("sha512") => {
+            Artifact::Digest(HashAlgorithm::Sha512, d)
+        }
+        _ => sha256,
+    }
+}
+
+/// PEP 740's checks past the signature: one subject, naming this very distribution file
+/// (pypi-attestations compares the parsed names: project, version, build tag and tags), a known
+/// attestation type, and the publisher of a provenance object matching the certificate.
+fn pep740_checks(
+    r: &mut EvidenceResult,
+    subject: &Subject<'_>,
+    publisher: Option<&crate::bundle::pep740::Publisher>,
+) -> Result<(), (&'static str, String)> {
+    use crate::bundle::pep740::{self, parse_dist_name};
+    let statement_names = r.subject_names.clone();
+    // pypi-attestations: "too many subjects in statement (must be exactly one)".
+    let [name] = statement_names.as_slice() else {
+        return Err((
+            "subject-name-mismatch",
+            format!(
+                "the statement names {} subjects; PEP 740 requires exactly one",
+                statement_names.len()
+            ),
+        ));
+    };
+    let file = subject.file_name.unwrap_or_default();
+    let (Some(signed), Some(ours)) = (parse_dist_name(name), parse_dist_name(file)) else {
+        return Err((
+            "subject-name-mismatch",
+            format!(
+                "the subject {} or the file {} is not a Python distribution name",
+                crate::text::escape(name),
+                crate::text::escape(file)
+            ),
+        ));
+    };
+    // PEP 740: the subject's name is the distribution's file name: the same bytes under another
+    // name are refused.
+    if signed != ours {
+        return Err((
+            "subject-name-mismatch",
+            format!(
+                "the attestation is for {}, not {}",
+                crate::text::escape(name),
+                crate::text::escape(file)
+            ),
+        ));
+    }
+    let ptype = r
+        .predicate
+        .as_ref()
+        .map(|p| p.predicate_type.clone())
+        .unwrap_or_default();
+    if ptype != pep740::PYPI_PUBLISH_V1 && ptype != pep740::SLSA_PROVENANCE_V1 {
+        return Err((
+            "attestation-type-unknown",
+            format!(
+                "{} is not an attestation type PyPI knows",
+                crate::text::escape(&ptype)
+            ),
+        ));
+    }
+    let from_cert = r.signer.as_ref().map(publisher_from_signer);
+    if let (Some(p), Some(c)) = (publisher, &from_cert) {
+        if let Some(why) = publisher_disagreement(p, c) {
+            return Err(("publisher-mismatch", why));
+        }
+    }
+    r.publisher = publisher.cloned().or(from_cert);
+    Ok(())
+}
+
+/// The Trusted Publisher a verified certificate's Fulcio claims describe.
+fn publisher_from_signer(s: &SignerInfo) -> crate::bundle::pep740::Publisher {
+    let ext = |k: &str| s.fulcio_extensions.get(k).cloned();
+    let issuer = s.issuer.clone().unwrap_or_default();
+    let repo_of = |host: &str| {
+        ext("SourceRepositoryURI").and_then(|u| {
+            u.strip_prefix(host)
+                .map(|r| r.trim_end_matches('/').to_string())
+        })
+    };
+    // `https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/tags/v1` → `release.yml`;
+    // GitLab: `https://gitlab.com/GROUP/PROJECT//.gitlab-ci.yml@refs/...` → `.gitlab-ci.yml`.
+    let workflow = ext("BuildConfigURI").and_then(|u| {
+        let path = u.split('@').next().unwrap_or_default().to_string();
+        path.rsplit('/').next().map(str::to_string)
+    });
+    let (kind, repository) = match issuer.as_str() {
+        "https://token.actions.githubusercontent.com" => ("GitHub", repo_of("https://github.com/")),
+        "https://gitlab.com" => ("GitLab", repo_of("https://gitlab.com/")),
+        "https://accounts.google.com" => ("Google", None),
+        other => (other, None),
+    };
+    let email = s
+        .identity
+        .clone()
+        .filter(|i| i.contains('@') && !i.contains("://"));
+    crate::bundle::pep740::Publisher {
+        kind: kind.to_string(),
+        repository,
+        workflow: if matches!(kind, "GitHub" | "GitLab") {
+            workflow
+        } else {
+            None
+        },
+        environment: None,
+        email,
+    }
+}
+
+/// How a provenance object's publisher disagrees with the certificate's, if it does.
+fn publisher_disagreement(
+    claimed: &crate::bundle::pep740::Publisher,
+    cert: &crate::bundle::pep740::Publisher,
+) -> Option<String> {
+    if !claimed.kind.eq_ignore_ascii_case(&cert.kind) {
+        return Some(format!(
+            "the provenance names a {} publisher, the certificate was issued to {}",
+            crate::text::escape(&claimed.kind),
+            crate::text::escape(&cert.kind)
+        ));
+    }
+    for (what, a, b) in [
+        ("repository", &claimed.repository, &cert.repository),
+        ("workflow", &claimed.workflow, &cert.workflow),
+    ] {
+        if let (Some(a), Some(b)) = (a, b) {
+            if !a.eq_ignore_ascii_case(b) {
+                return Some(format!(
+                    "the provenance names {what} {}, the certificate {}",
+                    crate::text::escape(a),
+                    crate::text::escape(b)
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// A signed name (inside a verified signature) of another repository than every unsigned name

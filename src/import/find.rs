@@ -28,6 +28,9 @@ pub struct BlobArtifact {
     pub path: String,
     pub size: u64,
     pub digest: String,
+    /// Its SHA-512, computed only when some evidence of the medium names a SHA-512 digest (npm
+    /// provenance names packages by SHA-512 alone).
+    pub sha512: Option<Vec<u8>>,
 }
 
 /// Everything found in one staged medium.
@@ -75,6 +78,23 @@ pub struct ZarfPackage {
 const BUNDLE_SUFFIXES: [&str; 4] = [".sigstore.json", ".sigstore", ".bundle.json", ".bundle"];
 
 fn evidence_suffix(name: &str) -> Option<(&'static str, &str)> {
+    // npm's attestations document (`NAME.tgz.attestations.json`, or `NAME.attestations.json`
+    // beside `NAME.tgz`).
+    if let Some(stem) = name.strip_suffix(".attestations.json") {
+        return Some(("npm", stem));
+    }
+    // PEP 740: `NAME.publish.attestation`, `NAME.slsa.attestation`, `NAME.attestation`, and
+    // PyPI's provenance object `NAME.provenance`.
+    if let Some(stem) = name.strip_suffix(".attestation") {
+        let stem = stem
+            .strip_suffix(".publish")
+            .or_else(|| stem.strip_suffix(".slsa"))
+            .unwrap_or(stem);
+        return Some(("pep740", stem));
+    }
+    if let Some(stem) = name.strip_suffix(".provenance") {
+        return Some(("pep740", stem));
+    }
     for s in BUNDLE_SUFFIXES {
         if let Some(stem) = name.strip_suffix(s) {
             return Some(("bundle", stem));
@@ -92,7 +112,8 @@ fn evidence_suffix(name: &str) -> Option<(&'static str, &str)> {
     None
 }
 
-/// What parsing an evidence file gives: the material and the sha256 digests (hex) it names.
+/// What parsing an evidence file gives: the material and the digests (`sha256:<hex>`,
+/// `sha512:<hex>`) it names.
 type Parsed = (Material, Vec<String>);
 
 /// One evidence file read (capped) and parsed; unreadable or malformed, it is broken evidence.
@@ -124,30 +145,64 @@ fn file_evidence(
     )
 }
 
+fn broken_evidence(origin: String, code: &'static str, message: String) -> Evidence {
+    Evidence {
+        origin,
+        material: Material::Broken { code, message },
+        raw: Vec::new(),
+    }
+}
+
 fn raw_of(label: &'static str, bytes: Option<Vec<u8>>) -> Vec<crate::evidence::RawPart> {
     bytes
         .map(|b| vec![crate::evidence::RawPart { label, bytes: b }])
         .unwrap_or_default()
 }
 
-/// The sha256 digests (hex) a bundle names: its DSSE statement's subjects, or its message digest.
+/// The digests (`sha256:<hex>`, `sha512:<hex>`) a bundle names: its DSSE statement's subjects,
+/// or its message digest.
 fn named_digests(b: &Bundle) -> Vec<String> {
+    use crate::bundle::HashAlgorithm;
     match &b.content {
         Content::MessageSignature(ms) => ms
             .message_digest
             .iter()
-            .filter(|(a, _)| *a == crate::bundle::HashAlgorithm::Sha256)
-            .map(|(_, d)| hex::encode(d))
+            .filter(|(a, _)| matches!(a, HashAlgorithm::Sha256 | HashAlgorithm::Sha512))
+            .map(|(a, d)| format!("{}:{}", a.name(), hex::encode(d)))
             .collect(),
         Content::Dsse(env) => crate::bundle::dsse::Statement::from_json(&env.payload)
-            .map(|st| {
-                st.subject
-                    .iter()
-                    .filter_map(|s| s.digest.get("sha256").map(|d| d.to_ascii_lowercase()))
-                    .collect()
-            })
+            .map(|st| statement_digests(&st))
             .unwrap_or_default(),
     }
+}
+
+/// The sha256 and sha512 digests of a statement's subjects.
+fn statement_digests(st: &crate::bundle::dsse::Statement) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &st.subject {
+        for alg in ["sha256", "sha512"] {
+            if let Some(d) = s.digest.get(alg) {
+                out.push(format!("{alg}:{}", d.to_ascii_lowercase()));
+            }
+        }
+    }
+    out
+}
+
+/// SHA-512 of a staged file, streamed.
+fn sha512_of(staging: &Path, rel: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(staging.join(rel)).ok()?;
+    let mut h = crate::verify::crypto::Hasher::new(crate::bundle::HashAlgorithm::Sha512);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        h.update(buf.get(..n)?);
+    }
+    Some(h.finish())
 }
 
 /// Finds layouts, blobs and evidence in the staged tree.
@@ -282,49 +337,16 @@ pub fn contents(
                         path: f.path.clone(),
                         size: f.size,
                         digest: format!("sha256:{}", hex::encode(f.sha256)),
+                        sha512: None,
                     },
                 );
             }
         }
     }
-    let mut by_digest: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for b in blob_by_path.values() {
-        by_digest
-            .entry(b.digest.trim_start_matches("sha256:").to_string())
-            .or_default()
-            .push(b.path.clone());
-    }
-    let bind = |out: &mut Contents, stem: &str, digests: Vec<String>, ev: Evidence| {
-        let mut targets: BTreeSet<String> = BTreeSet::new();
-        if blob_by_path.contains_key(stem) {
-            targets.insert(stem.to_string());
-        } else {
-            for d in &digests {
-                if let Some(paths) = by_digest.get(d) {
-                    targets.extend(paths.iter().cloned());
-                }
-            }
-        }
-        if targets.is_empty() {
-            out.orphans.push(Orphan {
-                origin: ev.origin.clone(),
-                subject: digests
-                    .first()
-                    .map(|d| format!("sha256:{d}"))
-                    .unwrap_or_default(),
-                why: if stem.is_empty() {
-                    "it names no digest of a file of this medium".to_string()
-                } else {
-                    format!(
-                        "no file '{}' beside it, and it names no digest of a file of this medium",
-                        crate::text::escape(stem)
-                    )
-                },
-            });
-        }
-        for t in targets {
-            out.blob_evidence.entry(t).or_default().push(ev.clone());
-        }
+    // Evidence is read first, bound once every digest it names is known.
+    let mut pending: Vec<(String, Vec<String>, Evidence)> = Vec::new();
+    let mut bind = |_: &mut Contents, stem: &str, digests: Vec<String>, ev: Evidence| {
+        pending.push((stem.to_string(), digests, ev));
     };
     for (kind, path, stem) in evidence_files {
         let origin = format!("{label}:{path}");
@@ -340,6 +362,112 @@ pub fn contents(
                             .map_err(|e| (e.code(), e.to_string()))
                     });
                 bind(&mut out, &stem, digests, ev);
+            }
+            "pep740" => {
+                let bytes = match read_staged(staging, &path, limits::MAX_BUNDLE_BYTES * 4) {
+                    Ok(b) => b,
+                    Err(m) => {
+                        let ev = broken_evidence(origin, "attestation-unreadable", m);
+                        bind(&mut out, &stem, Vec::new(), ev);
+                        continue;
+                    }
+                };
+                match crate::bundle::pep740::read(&bytes) {
+                    Err((code, message)) => {
+                        let ev = broken_evidence(origin, code, message);
+                        bind(&mut out, &stem, Vec::new(), ev);
+                    }
+                    Ok(list) => {
+                        let many = list.len() > 1;
+                        for (i, c) in list.into_iter().enumerate() {
+                            let origin = if many {
+                                format!("{origin} attestation {i}")
+                            } else {
+                                origin.clone()
+                            };
+                            let mut raw = raw_of("attestation", Some(c.raw));
+                            if let Some(p) = &c.publisher {
+                                if let Ok(j) = serde_json::to_vec(p) {
+                                    raw.push(crate::evidence::RawPart {
+                                        label: "publisher",
+                                        bytes: j,
+                                    });
+                                }
+                            }
+                            let (material, digests) = match c.bundle {
+                                Ok(b) => {
+                                    let d = named_digests(&b);
+                                    (
+                                        Material::Pep740 {
+                                            bundle: Box::new(b),
+                                            publisher: c.publisher,
+                                        },
+                                        d,
+                                    )
+                                }
+                                Err((code, message)) => {
+                                    (Material::Broken { code, message }, Vec::new())
+                                }
+                            };
+                            bind(
+                                &mut out,
+                                &stem,
+                                digests,
+                                Evidence {
+                                    origin,
+                                    material,
+                                    raw,
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+            "npm" => {
+                let list = read_staged(staging, &path, limits::MAX_BUNDLE_BYTES * 4)
+                    .map_err(|m| ("attestation-unreadable", m))
+                    .and_then(|b| crate::bundle::pep740::read_npm(&b));
+                match list {
+                    Err((code, message)) => {
+                        let ev = broken_evidence(origin, code, message);
+                        bind(&mut out, &stem, Vec::new(), ev);
+                    }
+                    Ok(list) => {
+                        for (i, a) in list.into_iter().enumerate() {
+                            let origin = format!("{origin} attestation {i}");
+                            let mut raw = raw_of("bundle", Some(a.raw));
+                            raw.push(crate::evidence::RawPart {
+                                label: "predicateType",
+                                bytes: a.predicate_type.clone().into_bytes(),
+                            });
+                            let (material, digests) = match a.bundle {
+                                Ok(b) => {
+                                    let d = named_digests(&b);
+                                    (
+                                        Material::Npm {
+                                            bundle: Box::new(b),
+                                            predicate_type: a.predicate_type,
+                                        },
+                                        d,
+                                    )
+                                }
+                                Err((code, message)) => {
+                                    (Material::Broken { code, message }, Vec::new())
+                                }
+                            };
+                            bind(
+                                &mut out,
+                                &stem,
+                                digests,
+                                Evidence {
+                                    origin,
+                                    material,
+                                    raw,
+                                },
+                            );
+                        }
+                    }
+                }
             }
             "jsonl" => {
                 let bytes = match read_staged(staging, &path, limits::MAX_BUNDLE_BYTES * 4) {
@@ -428,7 +556,11 @@ pub fn contents(
                     |b| {
                         ProofRecord::from_json(b)
                             .map(|r| {
-                                let d = r.subjects.iter().map(|s| s.sha256.clone()).collect();
+                                let d = r
+                                    .subjects
+                                    .iter()
+                                    .map(|s| format!("sha256:{}", s.sha256))
+                                    .collect();
                                 (Material::Proof(Box::new(r)), d)
                             })
                             .map_err(|e| (e.code(), e.to_string()))
@@ -442,12 +574,7 @@ pub fn contents(
                         crate::bundle::Envelope::from_json(b)
                             .map(|env| {
                                 let d = crate::bundle::dsse::Statement::from_json(&env.payload)
-                                    .map(|st| {
-                                        st.subject
-                                            .iter()
-                                            .filter_map(|s| s.digest.get("sha256").cloned())
-                                            .collect()
-                                    })
+                                    .map(|st| statement_digests(&st))
                                     .unwrap_or_default();
                                 (Material::HmacEnvelope(Box::new(env)), d)
                             })
@@ -455,6 +582,63 @@ pub fn contents(
                     });
                 bind(&mut out, &stem, digests, ev);
             }
+        }
+    }
+    // SHA-512 of the files, only when some evidence names one (npm).
+    if pending
+        .iter()
+        .any(|(_, d, _)| d.iter().any(|d| d.starts_with("sha512:")))
+    {
+        for b in blob_by_path.values_mut() {
+            b.sha512 = sha512_of(staging, &b.path);
+        }
+    }
+    let mut by_digest: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for b in blob_by_path.values() {
+        by_digest
+            .entry(b.digest.clone())
+            .or_default()
+            .push(b.path.clone());
+        if let Some(d) = &b.sha512 {
+            by_digest
+                .entry(format!("sha512:{}", hex::encode(d)))
+                .or_default()
+                .push(b.path.clone());
+        }
+    }
+    for (stem, digests, ev) in pending {
+        let mut targets: BTreeSet<String> = BTreeSet::new();
+        // The file its name says (`NAME` for `NAME.sigstore.json`; an npm tarball `NAME.tgz`
+        // for `NAME.attestations.json`), else every file whose digest it names.
+        let beside = [stem.clone(), format!("{stem}.tgz")];
+        if let Some(b) = beside
+            .iter()
+            .find(|b| !stem.is_empty() && blob_by_path.contains_key(*b))
+        {
+            targets.insert(b.clone());
+        } else {
+            for d in &digests {
+                if let Some(paths) = by_digest.get(d) {
+                    targets.extend(paths.iter().cloned());
+                }
+            }
+        }
+        if targets.is_empty() {
+            out.orphans.push(Orphan {
+                origin: ev.origin.clone(),
+                subject: digests.first().cloned().unwrap_or_default(),
+                why: if stem.is_empty() {
+                    "it names no digest of a file of this medium".to_string()
+                } else {
+                    format!(
+                        "no file '{}' beside it, and it names no digest of a file of this medium",
+                        crate::text::escape(&stem)
+                    )
+                },
+            });
+        }
+        for t in targets {
+            out.blob_evidence.entry(t).or_default().push(ev.clone());
         }
     }
     out.blobs = blob_by_path.into_values().collect();

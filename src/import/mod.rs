@@ -65,6 +65,8 @@ pub struct Request<'a> {
     /// The operator's name for the one unnamed image of the one input (`--image REF`, the
     /// daemon's `ENTRY.image`).
     pub image: Option<&'a str>,
+    /// Called with (files decided, files) as the files of an input are decided (on every core).
+    pub checked: Option<&'a (dyn Fn(usize, usize) + Sync)>,
 }
 
 /// Outcome of one input that could not even be read (exit 2), as opposed to a rejection.
@@ -413,6 +415,8 @@ fn import_one(
                 digest: &a.digest,
                 names: names.clone(),
                 image: true,
+                file_name: None,
+                sha512: None,
                 searched: SEARCHED_OCI,
             };
             let mut r = checker.check(subject, &evidence);
@@ -450,6 +454,7 @@ fn import_one(
                 platforms: a.children.clone(),
                 platforms_absent: a.absent.clone(),
                 covered_by: None,
+                sha512: None,
             };
             if let Some(c) = covered.get(&li) {
                 apply_cover(&mut r, c);
@@ -505,39 +510,27 @@ fn import_one(
             ..ArtifactResult::default()
         });
     }
-    for b in &contents.blobs {
-        let evidence: Vec<&Evidence> = contents
-            .blob_evidence
-            .get(&b.path)
-            .map(|v| v.iter().collect())
-            .unwrap_or_default();
-        // Matched against the globs: the path in the input, the file name, and for a folder the
-        // path under the folder's own name (`release-blobs/app.tar.gz`).
-        let file_name = b.path.rsplit('/').next().unwrap_or(&b.path).to_string();
-        let mut names = vec![NameRef::new(b.path.clone(), NameSource::Layout)];
-        if file_name != b.path {
-            names.push(NameRef::new(file_name, NameSource::Layout));
-        }
-        if is_dir {
-            names.push(NameRef::new(
-                format!("{name}/{}", b.path),
-                NameSource::Layout,
-            ));
-        }
-        let subject = check::Subject {
-            digest: &b.digest,
-            names,
-            image: false,
-            searched: SEARCHED_BLOB,
-        };
-        let mut r = checker.check(subject, &evidence);
-        r.artifact = ArtifactInfo {
-            name: b.path.clone(),
-            kind: "blob",
-            digest: b.digest.clone(),
-            size: b.size,
-            ..ArtifactInfo::default()
-        };
+    // Files (a wheelhouse of thousands of distributions, an npm cache) are decided on every
+    // core; the results keep the medium's order.
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let total = contents.blobs.len();
+    let on_checked = req.checked;
+    let decided: Vec<ArtifactResult> = {
+        use rayon::prelude::*;
+        contents
+            .blobs
+            .par_iter()
+            .map(|b| {
+                let r = check_blob(&checker, &contents, b, is_dir, &name);
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if let Some(p) = on_checked {
+                    p(n, total);
+                }
+                r
+            })
+            .collect()
+    };
+    for mut r in decided {
         finish_artifact(req, &mut r, matched);
         result.artifacts.push(r);
     }
@@ -569,6 +562,52 @@ fn import_one(
     }
     place.keep(&mut result)?;
     Ok(Ok(result))
+}
+
+/// Decides one file of the medium (outside layouts and packages) from the evidence beside it.
+fn check_blob(
+    checker: &check::Checker<'_>,
+    contents: &find::Contents,
+    b: &find::BlobArtifact,
+    is_dir: bool,
+    input_name: &str,
+) -> ArtifactResult {
+    let evidence: Vec<&Evidence> = contents
+        .blob_evidence
+        .get(&b.path)
+        .map(|v| v.iter().collect())
+        .unwrap_or_default();
+    // Matched against the globs: the path in the input, the file name, and for a folder the
+    // path under the folder's own name (`release-blobs/app.tar.gz`).
+    let file_name = b.path.rsplit('/').next().unwrap_or(&b.path);
+    let mut names = vec![NameRef::new(b.path.clone(), NameSource::Layout)];
+    if file_name != b.path {
+        names.push(NameRef::new(file_name, NameSource::Layout));
+    }
+    if is_dir {
+        names.push(NameRef::new(
+            format!("{input_name}/{}", b.path),
+            NameSource::Layout,
+        ));
+    }
+    let subject = check::Subject {
+        digest: &b.digest,
+        names,
+        image: false,
+        file_name: Some(file_name),
+        sha512: b.sha512.as_deref(),
+        searched: SEARCHED_BLOB,
+    };
+    let mut r = checker.check(subject, &evidence);
+    r.artifact = ArtifactInfo {
+        name: b.path.clone(),
+        kind: "blob",
+        digest: b.digest.clone(),
+        size: b.size,
+        sha512: b.sha512.as_ref().map(hex::encode),
+        ..ArtifactInfo::default()
+    };
+    r
 }
 
 /// What vouches for the images of a layout inside a signed package.
@@ -669,6 +708,8 @@ fn zarf_package(checker: &check::Checker<'_>, z: &find::ZarfPackage) -> Artifact
             digest: &z.digest,
             names,
             image: false,
+            file_name: Some(crate::zarf::ZARF_YAML),
+            sha512: None,
             searched: "zarf.bundle.sig and zarf.yaml.sig beside zarf.yaml",
         },
         &evidence,
@@ -750,6 +791,11 @@ fn finish_artifact(req: &Request<'_>, r: &mut ArtifactResult, matched: &mut [boo
         r.identity = s.identity.clone().or_else(|| s.key_id.clone());
         r.issuer = s.issuer.clone();
     }
+    r.publisher = r
+        .evidence
+        .iter()
+        .filter(|e| e.verified)
+        .find_map(|e| e.publisher.clone());
 }
 
 fn sha256_file(p: &Path) -> Result<String, ImportError> {
@@ -898,6 +944,8 @@ pub fn ledger_records(report: &ImportReport) -> Vec<crate::store::RecordInput> {
                 references: a.references.clone(),
                 platforms_absent: a.artifact.platforms_absent.clone(),
                 covered_by: a.artifact.covered_by.clone(),
+                sha512: a.artifact.sha512.clone(),
+                publisher: a.publisher.clone(),
             });
             r.verdict = a.verdict.as_str().into();
             r.reason = a.reason.clone();

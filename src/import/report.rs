@@ -100,6 +100,12 @@ pub struct EvidenceResult {
     pub signed_at_source: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tlog_entries: Vec<LogEntryRef>,
+    /// The Trusted Publisher (PEP 740): from the provenance object, else the certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<crate::bundle::pep740::Publisher>,
+    /// The subject names of the verified statement (not serialized: the predicate says more).
+    #[serde(skip)]
+    pub subject_names: Vec<String>,
     /// `sha256:` digests of the bytes it was read from, stored in the ledger.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stored: Vec<String>,
@@ -203,6 +209,9 @@ pub struct ArtifactInfo {
     /// NAME:VERSION`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub covered_by: Option<String>,
+    /// SHA-512 (hex) of a file, when evidence named one (npm).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha512: Option<String>,
 }
 
 /// The decision about one artifact.
@@ -227,6 +236,9 @@ pub struct ArtifactResult {
     pub issuer: Option<String>,
     /// Predicate types of the attestations that verified.
     pub predicate_types: Vec<String>,
+    /// The Trusted Publisher of a Python distribution (PEP 740), as verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<crate::bundle::pep740::Publisher>,
     pub evidence: Vec<EvidenceResult>,
     pub policies: Vec<PolicyResult>,
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -75,6 +75,35 @@ fn stored_evidence(r: &Record, fetch: Fetch<'_>) -> Option<Vec<Evidence>> {
             "cosign-attestation" => crate::oci::legacy::attestation_layer(&first, &annotations),
             "sigstore-bundle" => match crate::bundle::Bundle::from_json(&first) {
                 Ok(b) => Material::Bundle(Box::new(b)),
+                // A bare key signature (an older Zarf package's `zarf.yaml.sig`).
+                Err(e) => {
+                    crate::oci::legacy::bare_signature(&first, "zarf.yaml.sig (cosign sign-blob)")
+                        .unwrap_or(Material::Broken {
+                            code: e.code(),
+                            message: e.to_string(),
+                        })
+                }
+            },
+            "pep740-attestation" => match crate::bundle::pep740::read(&first)
+                .ok()
+                .and_then(|mut v| v.pop())
+                .map(|c| c.bundle)
+            {
+                Some(Ok(b)) => Material::Pep740 {
+                    bundle: Box::new(b),
+                    publisher: parts.get(1).and_then(|p| serde_json::from_slice(p).ok()),
+                },
+                Some(Err((code, message))) => Material::Broken { code, message },
+                None => continue,
+            },
+            "npm-attestation" => match crate::bundle::Bundle::from_json(&first) {
+                Ok(b) => Material::Npm {
+                    bundle: Box::new(b),
+                    predicate_type: parts
+                        .get(1)
+                        .map(|p| String::from_utf8_lossy(p).into_owned())
+                        .unwrap_or_default(),
+                },
                 Err(e) => Material::Broken {
                     code: e.code(),
                     message: e.to_string(),
@@ -164,11 +193,28 @@ pub fn reverify(
             );
         }
         let refs: Vec<&Evidence> = evidence.iter().collect();
-        let res = checker.check(
+        let sha512 = a.sha512.as_deref().and_then(|h| hex::decode(h).ok());
+        let file_name = if a.kind == "zarf-package" {
+            Some(crate::zarf::ZARF_YAML)
+        } else {
+            a.name.rsplit('/').next()
+        };
+        let zarf_checker = check::Checker {
+            key_without_log: true,
+            ..checker
+        };
+        let res = if a.kind == "zarf-package" {
+            &zarf_checker
+        } else {
+            &checker
+        }
+        .check(
             check::Subject {
                 digest: &a.digest,
                 names,
                 image: a.kind.starts_with("image"),
+                file_name,
+                sha512: sha512.as_deref(),
                 searched: "the evidence stored in the ledger",
             },
             &refs,
@@ -203,6 +249,7 @@ pub fn reverify(
             import_id: None,
             progress: None,
             image: operator.as_deref(),
+            checked: None,
             ..*req
         };
         let outcome = run(&sub)?;

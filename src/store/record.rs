@@ -38,6 +38,12 @@ pub struct ArtifactRef {
     /// The signed package that vouches for it (`zarf-package NAME:VERSION`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub covered_by: Option<String>,
+    /// SHA-512 (hex) of a file whose evidence named one (npm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha512: Option<String>,
+    /// The Trusted Publisher of a Python distribution (PEP 740), as verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<crate::bundle::pep740::Publisher>,
 }
 
 /// A transparency-log entry the decision relied on.
