@@ -193,7 +193,7 @@ pub const MAX_SIMPLE_SIGNING_BYTES: u64 = 64 * 1024;
 /// Largest HMAC key file (bytes). A key is 32 to 64 bytes; anything larger is not a key.
 pub const MAX_HMAC_KEY_BYTES: u64 = 4096;
 
-/// Deepest chain of TUF delegations walked for expiry. tough bounds the roles it loads by the
+/// Deepest chain of TUF delegations walked. The roles loaded are bounded by the
 /// snapshot; Sigstore's repository delegates one level.
 pub const MAX_TUF_DELEGATION_DEPTH: usize = 32;
 

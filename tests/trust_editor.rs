@@ -1244,3 +1244,201 @@ fn three_key_root_installed(tmp: &Path) -> Result<(TufRepo, Airlock), tuf_repo::
 fn cap(limit: u64) -> Result<usize, tuf_repo::Error> {
     Ok(usize::try_from(limit)?)
 }
+
+// ---------------------------------------------------------------------------------------------
+// The client workflow to the letter (TUF §5): what a failed update keeps, an equal timestamp,
+// hash algorithms, delegations that list targets outside their paths
+
+/// Re-signs `file` of the repository after `edit` changed its `signed` part, with the keys called
+/// `signers` (the snapshot must not pin its hash: `meta_hashes`/`meta_lengths` off).
+fn resign(
+    repo: &TufRepo,
+    file: &str,
+    signers: &[&str],
+    edit: impl FnOnce(&mut Value),
+) -> TestResult {
+    let path = repo.dir().join(file);
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&path)?)?;
+    edit(&mut doc["signed"]);
+    let mut canonical = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut canonical,
+        olpc_cjson::CanonicalFormatter::new(),
+    );
+    serde::Serialize::serialize(&doc["signed"], &mut ser)?;
+    let mut sigs = Vec::new();
+    for s in signers {
+        let k = repo.key(s)?;
+        sigs.push(json!({"keyid": k.id_hex(), "sig": hex::encode(k.sign(&canonical)?)}));
+    }
+    doc["signatures"] = Value::Array(sigs);
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc)?)?;
+    Ok(())
+}
+
+#[test]
+fn an_update_failing_at_the_snapshot_keeps_the_verified_root_and_timestamp_so_an_older_stick_is_a_rollback(
+) -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let mut repo = TufRepo::create(tmp.path().join("repo"))?;
+    repo.publish()?;
+    let older_stick = tmp.path().join("older-stick");
+    repo.copy_to(&older_stick)?;
+    let airlock = Airlock::new(tmp.path());
+    airlock.init(&repo.root_path(1), repo.dir(), None)?.ok()?;
+    let before = airlock.state()?;
+
+    // Root 2 and timestamp 2 verify; the snapshot they name is missing.
+    repo.rotate_root(RootChange {
+        root: Some(keyset(&["r2a"], 1)),
+        ..RootChange::default()
+    })?;
+    let p = repo.publish()?;
+    std::fs::remove_file(repo.dir().join(format!("{}.snapshot.json", p.snapshot)))?;
+    let run = airlock.update(repo.dir(), None)?;
+    airlock.assert_refused(&run, "repository-incomplete", &before)?;
+    assert!(
+        run.stderr
+            .contains("kept from it as verified TUF state: root v2, timestamp v2"),
+        "{}",
+        run.stderr
+    );
+    let history = airlock.json("history")?;
+    let last = history["entries"]
+        .as_array()
+        .and_then(|e| e.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(last["kept"], "root v2, timestamp v2", "{last}");
+
+    // TUF §5.4.3.1: the kept timestamp bounds the next update: the older stick is a rollback.
+    let run = airlock.update(&older_stick, None)?;
+    airlock.assert_refused(&run, "rollback", &before)?;
+    Ok(())
+}
+
+#[test]
+fn a_timestamp_re_signed_with_the_same_version_is_not_adopted() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let (mut repo, airlock) = default_repo_installed(tmp.path())?;
+    let before = airlock.state()?;
+    let ts: Value = serde_json::from_slice(&std::fs::read(repo.dir().join("timestamp.json"))?)?;
+    let version = ts["signed"]["version"]
+        .as_u64()
+        .ok_or("no timestamp version")?;
+    // The same version, other content: a new expiry and a snapshot this stick does not carry.
+    repo.timestamp_expires = tuf_repo::instant("2099-01-01T00:00:00Z")?;
+    let p = repo.publish_with(Publish {
+        timestamp: Version::Exactly(version),
+        ..Publish::default()
+    })?;
+    std::fs::remove_file(repo.dir().join(format!("{}.snapshot.json", p.snapshot)))?;
+    // TUF §5.4.3 (python-tuf, go-tuf): the trusted timestamp stays; nothing changes.
+    let run = airlock.update(repo.dir(), None)?;
+    run.ok()?;
+    assert_eq!(airlock.state()?, before);
+    Ok(())
+}
+
+#[test]
+fn an_unrelated_target_listed_with_sha512_only_does_not_stop_the_refresh() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let mut repo = TufRepo::create(tmp.path().join("repo"))?;
+    repo.meta_hashes = false;
+    repo.meta_lengths = false;
+    repo.publish()?;
+    let airlock = Airlock::new(tmp.path());
+    airlock.init(&repo.root_path(1), repo.dir(), None)?.ok()?;
+    repo.targets
+        .insert(TRUSTED_ROOT_NAME.into(), STAGING_TRUSTED_ROOT.to_vec());
+    let p = repo.publish()?;
+    let other = b"another target";
+    let sha512 = hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA512, other));
+    resign(
+        &repo,
+        &format!("{}.targets.json", p.targets),
+        &["targets-1"],
+        |signed| {
+            signed["targets"]["other.bin"] =
+                json!({"length": other.len(), "hashes": {"sha512": sha512}});
+        },
+    )?;
+    airlock.update(repo.dir(), None)?.ok()?;
+    assert_eq!(
+        airlock.status()?["root"]["digest"],
+        sha256_hex(STAGING_TRUSTED_ROOT)
+    );
+    Ok(())
+}
+
+#[test]
+fn the_trusted_root_listed_with_sha512_only_is_checked_by_sha512() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let mut repo = TufRepo::create(tmp.path().join("repo"))?;
+    repo.meta_hashes = false;
+    repo.meta_lengths = false;
+    repo.publish()?;
+    let airlock = Airlock::new(tmp.path());
+    airlock.init(&repo.root_path(1), repo.dir(), None)?.ok()?;
+    let before = airlock.state()?;
+    let p = repo.publish()?;
+    let sha512 = |b: &[u8]| hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA512, b));
+    // Listed by SHA-512 alone, the file named by that hash: accepted...
+    let good = sha512(PRODUCTION_TRUSTED_ROOT);
+    repo.write_file(
+        &format!("targets/{good}.{TRUSTED_ROOT_NAME}"),
+        PRODUCTION_TRUSTED_ROOT,
+    )?;
+    resign(
+        &repo,
+        &format!("{}.targets.json", p.targets),
+        &["targets-1"],
+        |signed| {
+            signed["targets"][TRUSTED_ROOT_NAME]["hashes"] = json!({"sha512": good});
+        },
+    )?;
+    airlock.update(repo.dir(), None)?.ok()?;
+    // ...and one whose SHA-512 does not match is refused.
+    let p = repo.publish()?;
+    let wrong = sha512(b"something else");
+    repo.write_file(
+        &format!("targets/{wrong}.{TRUSTED_ROOT_NAME}"),
+        PRODUCTION_TRUSTED_ROOT,
+    )?;
+    resign(
+        &repo,
+        &format!("{}.targets.json", p.targets),
+        &["targets-1"],
+        |signed| {
+            signed["targets"][TRUSTED_ROOT_NAME]["hashes"] = json!({"sha512": wrong});
+        },
+    )?;
+    let mid = airlock.state()?;
+    let run = airlock.update(repo.dir(), None)?;
+    airlock.assert_refused(&run, "target-hash-mismatch", &mid)?;
+    assert_eq!(mid["digest"], before["digest"]);
+    Ok(())
+}
+
+#[test]
+fn a_delegated_role_listing_a_target_outside_its_paths_does_not_stop_the_refresh() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let mut repo = TufRepo::create(tmp.path().join("repo"))?;
+    repo.delegation = Some(npm_like_delegation());
+    repo.publish()?;
+    let airlock = Airlock::new(tmp.path());
+    airlock.init(&repo.root_path(1), repo.dir(), None)?.ok()?;
+    // The delegated role (paths `registry-*.json`) also lists `outside.json` and a
+    // `trusted_root.json` of its own: it vouches for neither.
+    let mut d = npm_like_delegation();
+    d.targets.insert("outside.json".into(), b"{}".to_vec());
+    d.targets
+        .insert(TRUSTED_ROOT_NAME.into(), STAGING_TRUSTED_ROOT.to_vec());
+    repo.delegation = Some(d);
+    repo.publish()?;
+    airlock.update(repo.dir(), None)?.ok()?;
+    let st = airlock.status()?;
+    assert_eq!(st["root"]["digest"], sha256_hex(PRODUCTION_TRUSTED_ROOT));
+    assert_eq!(st["tuf"]["targets"]["version"], 2);
+    Ok(())
+}

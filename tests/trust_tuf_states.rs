@@ -151,8 +151,12 @@ fn expired_state_is_refused_at_today_and_accepted_with_at() {
     let e = trust::update_from(d.path(), &state("2026-08-21_root15"), today(), None).unwrap_err();
     assert_eq!(e.code(), "expired", "{e}");
     assert_eq!(e.exit_code(), 1);
+    // TUF §5.3.10 checks the root's expiry before the timestamp is even read: root 15 expired
+    // (2026-11-20) is the reason, and the chain 13..15 it verified is kept (§5.3.8).
+    assert!(e.to_string().contains("root metadata version 15"), "{e}");
     assert!(
-        e.to_string().contains("timestamp metadata version 762"),
+        e.to_string()
+            .contains("kept from it as verified TUF state: root v15"),
         "{e}"
     );
     assert_eq!(store_snapshot(d.path()), before);

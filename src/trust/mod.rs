@@ -93,6 +93,10 @@ pub enum TrustError {
     Medium(#[from] MediumError),
     #[error(transparent)]
     Tuf(#[from] TufError),
+    /// A refused update that still verified newer roles, kept as TUF state (the trusted root in
+    /// force is unchanged).
+    #[error("{source}; kept from it as verified TUF state: {kept}")]
+    TufKept { source: TufError, kept: String },
     #[error("{what} is not a usable Sigstore trusted root: {source}")]
     TrustedRoot {
         what: String,
@@ -130,7 +134,7 @@ impl TrustError {
         match self {
             Self::Store(e) => e.code(),
             Self::Medium(e) => e.code(),
-            Self::Tuf(e) => e.code(),
+            Self::Tuf(e) | Self::TufKept { source: e, .. } => e.code(),
             Self::TrustedRoot { .. } | Self::SignedTrustedRoot { .. } => "trusted-root-invalid",
             Self::Unreadable { .. } => "unreadable",
             Self::AlreadyInitialized { .. } => "already-initialized",
@@ -146,7 +150,7 @@ impl TrustError {
     /// failing on unusable usage or input (exit 2).
     pub fn is_refusal(&self) -> bool {
         match self {
-            Self::Tuf(e) => e.is_refusal(),
+            Self::Tuf(e) | Self::TufKept { source: e, .. } => e.is_refusal(),
             Self::Medium(e) => e.is_refusal(),
             Self::SignedTrustedRoot { .. } => true,
             _ => false,
@@ -253,6 +257,42 @@ fn stored_metadata(store: &Store, gen: &store::Generation) -> Result<StoredMetad
     })
 }
 
+/// Replaces each role of `s` by the one `v` holds when that one is newer.
+fn overlay_verified(s: &mut StoredMetadata, v: &store::VerifiedState) {
+    use base64::Engine as _;
+    let decode = |b: &Option<String>| {
+        b.as_ref()
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+    };
+    let version = |b: &[u8]| {
+        serde_json::from_slice::<serde_json::Value>(b)
+            .ok()
+            .and_then(|v| v.pointer("/signed/version").and_then(|n| n.as_u64()))
+            .unwrap_or(0)
+    };
+    if let Some(r) = decode(&v.root) {
+        if version(&r) > version(&s.root) {
+            // TUF §5.3.11: keys rotated since the generation's root void its timestamp and
+            // snapshot as bounds (fast-forward recovery), unless newer ones were kept too.
+            if tuf::root_rotated_keys(&s.root, &r) {
+                s.timestamp = None;
+                s.snapshot = None;
+            }
+            s.root = r;
+        }
+    }
+    for (slot, new) in [
+        (&mut s.timestamp, decode(&v.timestamp)),
+        (&mut s.snapshot, decode(&v.snapshot)),
+    ] {
+        if let Some(n) = new {
+            if slot.as_ref().is_none_or(|o| version(&n) > version(o)) {
+                *slot = Some(n);
+            }
+        }
+    }
+}
+
 fn record_refusal(
     store: &Store,
     lock: &StoreLock,
@@ -280,6 +320,10 @@ fn record_refusal(
         code: Some(err.code().into()),
         reason: Some(err.to_string()),
         recovered: false,
+        kept: match err {
+            TrustError::TufKept { kept, .. } => Some(kept.clone()),
+            _ => None,
+        },
     };
     // The refusal is the result; failing to record it must not hide it.
     let _ = store.append_history(lock, &entry);
@@ -294,10 +338,17 @@ fn accept_tuf(
     crash: Option<CrashPoint>,
 ) -> Result<Outcome, TrustError> {
     let current = store.current()?;
-    let stored = match (&current, plan.use_stored) {
+    let mut stored = match (&current, plan.use_stored) {
         (Some(g), true) if g.info.tuf.is_some() => Some(stored_metadata(store, g)?),
         _ => None,
     };
+    // What earlier refused updates verified past the generation in force bounds this one too
+    // (TUF §5.3.8, §5.4.5, §5.5.7: each role is persisted as soon as it is verified).
+    if let Some(s) = stored.as_mut() {
+        if let Some(v) = store.verified_state()? {
+            overlay_verified(s, &v);
+        }
+    }
     let pinned = stored
         .as_ref()
         .map_or(plan.pinned.as_slice(), |s| s.root.as_slice());
@@ -311,7 +362,38 @@ fn accept_tuf(
             work.path(),
         )?,
     };
-    let verified = tuf::verify(pinned, stored.as_ref(), &staged, work.path(), plan.at)?;
+    let (verified, kept) =
+        tuf::verify_keeping(pinned, stored.as_ref(), &staged, work.path(), plan.at);
+    let verified = match verified {
+        Ok(v) => v,
+        Err(e) if !kept.is_empty() && e.is_refusal() => {
+            // Kept only where the update went on from the generation in force (an `init` starts
+            // from a root the operator pins: nothing of it bounds later updates until accepted).
+            if plan.use_stored {
+                let mut state = store.verified_state()?.unwrap_or_default();
+                state.format = 1;
+                let b64 = |b: &Vec<u8>| {
+                    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b)
+                };
+                if let Some(r) = &kept.root {
+                    state.root = Some(b64(r));
+                }
+                if let Some(t) = &kept.timestamp {
+                    state.timestamp = Some(b64(t));
+                }
+                if let Some(sn) = &kept.snapshot {
+                    state.snapshot = Some(b64(sn));
+                }
+                store.write_verified_state(lock, &state)?;
+                return Err(TrustError::TufKept {
+                    source: e,
+                    kept: kept.describe(),
+                });
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     TrustedRoot::from_json(&verified.trusted_root)
         .map_err(|source| TrustError::SignedTrustedRoot { source })?;
     drop(work);
@@ -383,6 +465,8 @@ fn accept_tuf(
         .into());
     }
     store.append_history(lock, &HistoryEntry::accepted(&gen, now))?;
+    // The generation now holds the newest verified state.
+    store.clear_verified_state(lock)?;
     Ok(Outcome {
         action: plan.action.into(),
         offered,

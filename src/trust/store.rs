@@ -8,6 +8,9 @@
 //!   generations/<id>/        immutable: trusted_root.json, info.json, [signing_config.v0.2.json],
 //!                            [tuf/root.json, tuf/timestamp.json, tuf/snapshot.json, tuf/targets.json]
 //!   history.jsonl            one JSON object per accepted or refused attempt
+//!   verified.json            TUF roles a failed update verified past the generation in force
+//!                            (root, timestamp, snapshot: TUF §5.3.8, §5.4.5, §5.5.7), replaced by
+//!                            one atomic rename, removed when an update succeeds
 //!   tmp/                     scratch and staging folders (removed when done)
 //!   lock                     empty; the exclusive write lock is taken on it (see below)
 //! ```
@@ -153,6 +156,22 @@ pub struct HistoryEntry {
     /// Written on recovery, for an accepted generation whose history line a crash lost.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub recovered: bool,
+    /// What a refused update still verified and kept as TUF state (`root v3, timestamp v2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<String>,
+}
+
+/// TUF roles verified past the generation in force, exact bytes (see `verified.json` above).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifiedState {
+    pub format: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
 }
 
 impl HistoryEntry {
@@ -173,6 +192,7 @@ impl HistoryEntry {
             code: None,
             reason: None,
             recovered: false,
+            kept: None,
         }
     }
 }
@@ -509,6 +529,52 @@ impl Store {
         sync_dir(&self.dir)?;
         drop(stage);
         self.generation(&id)
+    }
+
+    /// The TUF roles failed updates verified past the generation in force, if any.
+    pub fn verified_state(&self) -> Result<Option<VerifiedState>, StoreError> {
+        let path = self.dir.join("verified.json");
+        let cap = (limits::MAX_TUF_ROOT_BYTES
+            + limits::MAX_TUF_TIMESTAMP_BYTES
+            + limits::MAX_TUF_SNAPSHOT_BYTES)
+            .saturating_mul(2);
+        let Some(bytes) = read_optional(&path, cap)? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt {
+                what: format!("{}: {e}", path.display()),
+            })
+    }
+
+    /// Replaces `verified.json` (written in `tmp/`, flushed, renamed over: a crash leaves the old
+    /// or the new one).
+    pub fn write_verified_state(
+        &self,
+        lock: &StoreLock,
+        state: &VerifiedState,
+    ) -> Result<(), StoreError> {
+        self.ensure_layout()?;
+        let bytes = serde_json::to_vec(state).map_err(|e| StoreError::Corrupt {
+            what: format!("cannot encode the verified TUF state: {e}"),
+        })?;
+        let work = self.work_dir(lock, "verified")?;
+        let tmp = work.path().join("verified.json");
+        write_synced(&tmp, &bytes)?;
+        let path = self.dir.join("verified.json");
+        fs::rename(&tmp, &path).map_err(io_err("replace", &path))?;
+        sync_dir(&self.dir)
+    }
+
+    /// Removes `verified.json` (an update succeeded: its generation holds the newest state).
+    pub fn clear_verified_state(&self, _lock: &StoreLock) -> Result<(), StoreError> {
+        let path = self.dir.join("verified.json");
+        match fs::remove_file(&path) {
+            Ok(()) => sync_dir(&self.dir),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_err("remove", &path)(e)),
+        }
     }
 
     /// Appends one line to the history and flushes it.

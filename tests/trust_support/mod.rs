@@ -93,7 +93,10 @@ pub fn store_snapshot(data_dir: &Path) -> BTreeMap<String, Vec<u8>> {
         for e in rd {
             let p = e.unwrap().path();
             let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
-            if rel == "history.jsonl" || rel == "tmp" {
+            // The history grows, scratch comes and goes, and `verified.json` holds what a refused
+            // update still verified (TUF §5.3.8, §5.4.5, §5.5.7): none of them is the trust root
+            // in force.
+            if rel == "history.jsonl" || rel == "tmp" || rel == "verified.json" {
                 continue;
             }
             if p.is_dir() {
