@@ -822,3 +822,24 @@ fn unsigned_zarf_package_passes_only_a_static_pass_authority() {
     let (r, _) = import_zarf(pass, &zarf_package(Sig::None, |_| {}));
     assert_eq!(r.code, 0, "{}", r.stdout);
 }
+
+#[test]
+fn crane_era_signature_tag_named_only_in_base_name_is_evidence_not_an_image() {
+    // crane and Zarf <= 0.49 write every name, the `.sig` tag's too, only in `base.name`.
+    let e = env(&acme_policy());
+    let mut l = oci::Layout::new();
+    let img = oci::image(&mut l, "crane");
+    let digest = img["digest"].as_str().unwrap().to_string();
+    let (m, payload) = oci::mint_legacy_signature(&digest, APP);
+    let sig = oci::sig_manifest(&mut l, &m, &payload, None);
+    l.list(img, json!({"org.opencontainers.image.base.name": APP}));
+    l.list(
+        sig,
+        json!({"org.opencontainers.image.base.name": format!("ghcr.io/acme/app:{}.sig", digest.replace(':', "-"))}),
+    );
+    let t = e.file("crane.tar", &tar_of(&l.files("images/")));
+    let r = e.import(&[&t]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(r.artifacts().len(), 1, "{}", r.stdout);
+    assert_eq!(r.artifacts()[0]["evidence"][0]["kind"], "cosign-signature");
+}

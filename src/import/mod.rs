@@ -420,9 +420,14 @@ fn import_one(
                 searched: SEARCHED_OCI,
             };
             let mut r = checker.check(subject, &evidence);
+            // Shown: a reference with a tag, else one by digest, else any name.
+            let is_ref =
+                |n: &&NameRef| crate::reference::parse(&n.name).is_some() && n.name.contains('/');
             let shown = names
                 .iter()
-                .find(|n| crate::reference::parse(&n.name).is_some() && n.name.contains('/'))
+                .filter(is_ref)
+                .find(|n| !n.name.contains('@'))
+                .or_else(|| names.iter().find(is_ref))
                 .or(names.first())
                 .map(|n| n.name.clone());
             r.artifact = ArtifactInfo {

@@ -135,18 +135,25 @@ fn role_of(d: &Descriptor) -> Role {
         .annotations
         .get(annotation::KIND)
         .map_or(KindTag::Other, |k| kind_tag(k));
-    let name = d
-        .annotations
-        .get(annotation::REF_NAME)
-        .map(String::as_str)
-        .unwrap_or("");
-    if kind == KindTag::Sigs || name.ends_with(".sig") {
-        return Role::Signatures(tag_subject(name, ".sig"));
+    // The tag may be in any naming annotation: `ref.name` (cosign, oras), `base.name` (crane and
+    // Zarf <= 0.49 write only that one), the containerd name.
+    let names: Vec<&str> = [
+        annotation::REF_NAME,
+        annotation::BASE_NAME,
+        annotation::CONTAINERD_NAME,
+    ]
+    .iter()
+    .filter_map(|k| d.annotations.get(*k).map(String::as_str))
+    .collect();
+    let tagged = |suffix: &str| names.iter().copied().find(|n| n.ends_with(suffix));
+    let name = names.first().copied().unwrap_or("");
+    if kind == KindTag::Sigs || tagged(".sig").is_some() {
+        return Role::Signatures(tagged(".sig").and_then(|n| tag_subject(n, ".sig")));
     }
-    if kind == KindTag::Atts || name.ends_with(".att") {
-        return Role::Attestations(tag_subject(name, ".att"));
+    if kind == KindTag::Atts || tagged(".att").is_some() {
+        return Role::Attestations(tagged(".att").and_then(|n| tag_subject(n, ".att")));
     }
-    if kind == KindTag::Sboms || name.ends_with(".sbom") {
+    if kind == KindTag::Sboms || tagged(".sbom").is_some() {
         return Role::Sbom;
     }
     if kind == KindTag::Referrer {
