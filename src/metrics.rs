@@ -35,6 +35,7 @@ pub struct Metrics {
     ledger_records: Gauge,
     ledger_bytes: Gauge,
     api_requests: Family<CodeLabels, Counter>,
+    backoff: Gauge<f64, AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -57,6 +58,7 @@ impl Metrics {
             ledger_records: Gauge::default(),
             ledger_bytes: Gauge::default(),
             api_requests: Family::default(),
+            backoff: Gauge::default(),
         };
         let mut r = m.registry;
         r.register(
@@ -109,7 +111,17 @@ impl Metrics {
             "API requests answered, by HTTP status",
             m.api_requests.clone(),
         );
+        r.register(
+            "airlock_import_retry_backoff_seconds",
+            "Seconds until the next try while the data dir cannot be written (0 when it can)",
+            m.backoff.clone(),
+        );
         Metrics { registry: r, ..m }
+    }
+
+    /// The worker's retry delay while the data dir fails (0 once it works).
+    pub fn set_backoff(&self, seconds: f64) {
+        self.backoff.set(seconds);
     }
 
     /// One file taken from the inbox reached its verdict.

@@ -69,8 +69,10 @@ fn mtime_ns(m: &fs::Metadata) -> i128 {
 }
 
 /// Size and times of an entry; for a folder, of everything in it (walked without following
-/// links, capped at [`crate::limits::MAX_IMPORT_ENTRIES`] entries: past that it reads as
-/// changing, and the import refuses it anyway).
+/// links, up to [`crate::limits::MAX_IMPORT_ENTRIES`] entries). Past the cap, or past anything
+/// unreadable inside, the walk stops and what it saw stands: such an entry still settles, is
+/// taken, and the import decides it (`too-many-entries`, or the read error), quarantined and
+/// recorded; it never waits forever.
 fn signature(path: &Path) -> Option<Signature> {
     let m = fs::symlink_metadata(path).ok()?;
     let mut s = Signature {
@@ -83,14 +85,21 @@ fn signature(path: &Path) -> Option<Signature> {
     }
     let mut stack = vec![path.to_path_buf()];
     let mut seen = 0usize;
-    while let Some(dir) = stack.pop() {
-        for e in fs::read_dir(&dir).ok()? {
+    'walk: while let Some(dir) = stack.pop() {
+        let Ok(rd) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in rd {
             seen += 1;
             if seen > crate::limits::MAX_IMPORT_ENTRIES {
-                return None;
+                break 'walk;
             }
-            let e = e.ok()?;
-            let m = e.metadata().ok()?;
+            let Ok(e) = e else {
+                continue;
+            };
+            let Ok(m) = e.metadata() else {
+                continue;
+            };
             s.files += 1;
             s.bytes = s.bytes.saturating_add(m.len());
             s.newest_mtime_ns = s.newest_mtime_ns.max(mtime_ns(&m));

@@ -179,6 +179,8 @@ pub struct Shared {
     pub journal: Journal,
     pub metrics: Arc<Metrics>,
     pub trust_instance: String,
+    /// Why the worker is backing off (the data dir cannot be written: full, read-only), if it is.
+    pub failing: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl Shared {
@@ -194,23 +196,43 @@ impl Shared {
                 && crate::trust::active_root_in(d, i, now).is_ok(),
             ledger: self.ledger.head().is_ok(),
             inbox: fs::read_dir(&self.inbox).is_ok(),
+            failing: self
+                .failing
+                .lock()
+                .map(|f| f.clone())
+                .unwrap_or_else(|p| p.into_inner().clone()),
         }
     }
 }
 
 /// What `/readyz` reports.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Readiness {
     pub trust_root: bool,
     pub ledger: bool,
     pub inbox: bool,
+    /// Why imports are being retried with backoff (the data dir cannot be written), if they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failing: Option<String>,
 }
 
 impl Readiness {
     pub fn ready(&self) -> bool {
-        self.trust_root && self.ledger && self.inbox
+        self.trust_root && self.ledger && self.inbox && self.failing.is_none()
     }
+}
+
+/// Retries of a failing data dir: exponential from `BACKOFF_FIRST`, capped at `BACKOFF_MAX`.
+const BACKOFF_FIRST: Duration = Duration::from_millis(250);
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+/// The worker's state while the data dir fails.
+#[derive(Debug, Default)]
+struct Backoff {
+    failures: u32,
+    until: Option<Instant>,
+    reason: Option<String>,
 }
 
 /// Runs the daemon until SIGTERM or SIGINT.
@@ -233,6 +255,7 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
     ledger.share();
     let journal = Journal::open(&cfg.data_dir)?;
     let metrics = Arc::new(Metrics::new());
+    let failing = Arc::new(std::sync::Mutex::new(None));
     let shared = Arc::new(Shared {
         data_dir: cfg.data_dir.clone(),
         inbox: cfg.inbox.clone(),
@@ -240,6 +263,7 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
         journal: journal.clone(),
         metrics: metrics.clone(),
         trust_instance: cfg.trust_instance.clone(),
+        failing: failing.clone(),
     });
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
@@ -270,6 +294,8 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
         policy: (policy_mtime(&cfg.policy), policy),
         inbox: inbox::Inbox::new(&cfg.inbox, cfg.settle),
         work_lock,
+        backoff: Backoff::default(),
+        failing,
     };
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let watcher = watch(&cfg.inbox, tx);
@@ -326,6 +352,8 @@ struct Worker<'a> {
     policy: (Option<std::time::SystemTime>, crate::policy::cip::PolicySet),
     inbox: inbox::Inbox,
     work_lock: WorkLock,
+    backoff: Backoff,
+    failing: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// Sleeps up to `wait` in short steps (a stop signal is seen at once), or until the inbox
@@ -365,6 +393,14 @@ impl Worker<'_> {
         let mut reported_unready = false;
         let mut first = true;
         while !stop.load(Ordering::Relaxed) {
+            // A failing data dir (full, read-only) is retried with backoff, not in a loop.
+            if let Some(until) = self.backoff.until {
+                let now = Instant::now();
+                if now < until {
+                    continue_waiting(stop, rx, until - now);
+                    continue;
+                }
+            }
             self.finish_pending(stop);
             // (The inbox depth gauge is read live at each scrape, not set here.)
             let (ready, waiting) = self.inbox.look(Instant::now());
@@ -490,7 +526,7 @@ impl Worker<'_> {
             image,
         };
         if let Err(e) = self.take(&entry, name) {
-            tracing::error!(reason = e.code(), file = %crate::text::escape(&entry.name), "{e}");
+            self.failed(&e, Some(&entry));
             return;
         }
         self.complete(&entry, false);
@@ -524,7 +560,11 @@ impl Worker<'_> {
     /// Steps 3 to 5, or their recovery. Failures leave the entry for the next pass.
     fn complete(&mut self, entry: &Entry, replay: bool) {
         let started = Instant::now();
-        match self.complete_inner(entry) {
+        let r = self.complete_inner(entry);
+        if r.is_ok() {
+            self.recovered();
+        }
+        match r {
             Ok(Some(done)) => {
                 let secs = started.elapsed().as_secs_f64();
                 self.metrics
@@ -550,12 +590,50 @@ impl Worker<'_> {
                     tracing::info!(import_id = %entry.import_id, file = %crate::text::escape(&entry.name), "journal: finished an entry recorded before a crash");
                 }
             }
-            Err(e) => tracing::error!(
-                import_id = %entry.import_id,
-                file = %crate::text::escape(&entry.name),
+            Err(e) => self.failed(&e, Some(entry)),
+        }
+    }
+
+    /// A failure to write the data dir (or anything that left the entry open): retried with
+    /// exponential backoff, said once per change of reason, shown by `/readyz`.
+    fn failed(&mut self, e: &DaemonError, entry: Option<&Entry>) {
+        let reason = format!("[{}] {e}", e.code());
+        let b = &mut self.backoff;
+        b.failures = b.failures.saturating_add(1);
+        let delay = BACKOFF_FIRST
+            .saturating_mul(2u32.saturating_pow(b.failures.saturating_sub(1).min(16)))
+            .min(BACKOFF_MAX);
+        b.until = Some(Instant::now() + delay);
+        // Said once per kind of failure (the code), not per attempt: each attempt names another
+        // import id and scratch file.
+        if b.reason.as_deref() != Some(e.code()) {
+            tracing::error!(
+                import_id = %entry.map(|e| e.import_id.as_str()).unwrap_or(""),
+                file = %entry.map(|e| crate::text::escape(&e.name)).unwrap_or_default(),
                 reason = e.code(),
-                "{e} (retried later)"
-            ),
+                "{e} (retried with backoff, up to every {}s; said again only if the reason changes)",
+                BACKOFF_MAX.as_secs()
+            );
+            b.reason = Some(e.code().to_string());
+        }
+        self.metrics.set_backoff(delay.as_secs_f64());
+        if let Ok(mut f) = self.failing.lock() {
+            *f = Some(reason);
+        }
+    }
+
+    /// The data dir works again.
+    fn recovered(&mut self) {
+        if self.backoff.failures > 0 {
+            tracing::info!(
+                failures = self.backoff.failures,
+                "the data dir works again: imports go on"
+            );
+            self.backoff = Backoff::default();
+            self.metrics.set_backoff(0.0);
+            if let Ok(mut f) = self.failing.lock() {
+                *f = None;
+            }
         }
     }
 

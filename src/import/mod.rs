@@ -240,6 +240,29 @@ fn tarballs_of(dir: &Path) -> Option<Vec<PathBuf>> {
     Some(files)
 }
 
+/// Longest name an input is kept under: what `NAME.contents`, `NAME.result.json` and a
+/// collision suffix add must still fit the 255-byte limit of a file name.
+const MAX_KEPT_NAME_BYTES: usize = 200;
+
+/// The name an input is kept under: its own, or, when that is too long to store with what goes
+/// beside it, its first bytes and a digest of the whole name (the original stays in the result,
+/// `tarball.name`, and in `NAME.result.json`).
+fn stored_name(name: &str) -> String {
+    if name.len() <= MAX_KEPT_NAME_BYTES {
+        return name.to_string();
+    }
+    let digest = hex::encode(crate::verify::crypto::sha256(name.as_bytes()));
+    let mut cut = 120;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "{}~{}",
+        name.get(..cut).unwrap_or_default(),
+        digest.get(..16).unwrap_or_default()
+    )
+}
+
 fn input_name(input: &Path) -> String {
     input
         .file_name()
@@ -856,11 +879,12 @@ impl Place<'_> {
         };
         let dir = req.data_dir.join(area).join(import_id);
         private_dir(&dir)?;
-        let mut name = input_name(input);
+        let base = stored_name(&input_name(input));
+        let mut name = base.clone();
         let mut n = 1;
         while dir.join(&name).exists() {
             n += 1;
-            name = format!("{}.{n}", input_name(input));
+            name = format!("{base}.{n}");
         }
         let kept = dir.join(&name);
         if is_dir {

@@ -51,6 +51,28 @@ pub fn env() -> Env {
     e
 }
 
+/// [`env`] with the data dir and the inbox under `base` (a file system of the test's own, a
+/// small tmpfs); the policy stays in the temp dir.
+pub fn env_in(base: &Path) -> Env {
+    let mut e = env_without_trust_root();
+    e.data = base.join("data");
+    e.inbox = base.join("inbox");
+    std::fs::create_dir_all(&e.inbox).unwrap();
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&e.data)
+        .args(["trust", "import", "--trusted-root"])
+        .arg(example("test-trust-root.TEST-ONLY.json"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    e
+}
+
 /// [`env`] with no trust root installed.
 pub fn env_without_trust_root() -> Env {
     use std::os::unix::fs::PermissionsExt;

@@ -1,0 +1,162 @@
+//! The daemon at the boundary under hostile and failing conditions, with the real daemon: a name
+//! too long to store beside its results, a folder over the entry cap, a full file system. None
+//! may wedge the inbox, spin, or lose the file; each is decided, recorded and kept, or waits
+//! with backoff and says why.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod daemon_support;
+
+use std::time::{Duration, Instant};
+
+use daemon_support::*;
+
+fn error_lines(log: &str) -> usize {
+    log.lines()
+        .filter(|l| l.contains("\"level\":\"ERROR\""))
+        .count()
+}
+
+#[test]
+fn a_250_byte_name_is_stored_under_a_derived_name_and_recorded_not_retried_forever() {
+    let e = env();
+    let mut d = e.daemon(&[]);
+    d.wait_log("airlock daemon started", Duration::from_secs(30));
+    let name = format!("{}.tar", "n".repeat(246));
+    assert_eq!(name.len(), 250);
+    // Written under a short name, then renamed (`.NAME.part` would itself be too long).
+    let part = e.inbox.join(".long.part");
+    std::fs::copy(example("helm-chart.tar"), &part).unwrap();
+    std::fs::rename(&part, e.inbox.join(&name)).unwrap();
+    e.wait_idle(Duration::from_secs(60));
+    let records = e.records();
+    let r = records
+        .iter()
+        .find(|r| r["tarball"]["name"] == name.as_str())
+        .unwrap_or_else(|| panic!("not recorded: {records:?}"));
+    assert_eq!(r["verdict"], "accepted", "{r}");
+    let kept = r["keptAt"].as_str().unwrap();
+    assert!(std::path::Path::new(kept).is_file(), "{kept}");
+    assert!(kept.rsplit('/').next().unwrap().len() <= 200, "{kept}");
+    assert_eq!(
+        std::fs::read(kept).unwrap(),
+        std::fs::read(example("helm-chart.tar")).unwrap()
+    );
+    // Decided once: no error was logged, nothing was retried.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(error_lines(&d.log()), 0, "{}", d.log());
+}
+
+#[test]
+fn a_folder_over_the_entry_cap_is_decided_and_quarantined_not_left_settling() {
+    let e = env();
+    let mut d = e.daemon(&[]);
+    d.wait_log("airlock daemon started", Duration::from_secs(30));
+    let staging = e.dir.path().join("big-folder");
+    std::fs::create_dir_all(&staging).unwrap();
+    for i in 0..60_000 {
+        std::fs::write(staging.join(format!("f{i:05}")), b"").unwrap();
+    }
+    std::fs::rename(&staging, e.inbox.join("big-folder")).unwrap();
+    e.wait_idle(Duration::from_secs(120));
+    let records = e.records();
+    let r = records
+        .iter()
+        .find(|r| r["tarball"]["name"] == "big-folder")
+        .unwrap_or_else(|| panic!("not recorded: {records:?}"));
+    assert_eq!(r["verdict"], "rejected");
+    // The archive reader's own cap decides it (its code for every entry cap).
+    assert_eq!(r["reason"], "too-large", "{r}");
+    assert!(
+        r["message"].as_str().unwrap().contains("number of entries"),
+        "{r}"
+    );
+    assert_eq!(e.kept("big-folder").len(), 1);
+    assert!(d.log().contains("big-folder"), "{}", d.log());
+}
+
+/// A small tmpfs holds the data dir and the inbox; it is filled, then freed.
+struct Tmpfs {
+    dir: std::path::PathBuf,
+}
+
+impl Tmpfs {
+    fn mount(dir: &std::path::Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Tmpfs {
+            dir: dir.to_path_buf(),
+        })
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.dir)
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_retried_with_backoff_said_once_and_in_readyz_and_queries_still_answer() {
+    let base = tempfile::tempdir().unwrap();
+    let mnt = base.path().join("fs");
+    let Some(fs) = Tmpfs::mount(&mnt, "96m") else {
+        eprintln!(
+            "SKIPPED (loudly): cannot mount a tmpfs here (not root, or no mount permission); the full-disk test did not run"
+        );
+        return;
+    };
+    let e = env_in(&fs.dir);
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut d = e.daemon(&["--listen", &listen]);
+    d.wait_log("airlock daemon started", Duration::from_secs(30));
+    // Fill the file system, then drop a file (renamed in: no space needed to appear).
+    let part = e.inbox.join(".chart.tar.part");
+    std::fs::copy(example("helm-chart.tar"), &part).unwrap();
+    let filler = fs.dir.join("filler");
+    let _ = std::process::Command::new("dd")
+        .args(["if=/dev/zero", "bs=1M"])
+        .arg(format!("of={}", filler.display()))
+        .output();
+    std::fs::rename(&part, e.inbox.join("chart.tar")).unwrap();
+    // Failing: at most a few tries in 4 s (backoff), the error said once, /readyz not ready.
+    std::thread::sleep(Duration::from_secs(4));
+    let log = d.log();
+    assert!(error_lines(&log) >= 1, "no error logged:\n{log}");
+    assert!(
+        error_lines(&log) <= 2,
+        "said more than once per reason:\n{log}"
+    );
+    let addr: std::net::SocketAddr = listen.parse().unwrap();
+    let a = http_get(addr, "/readyz");
+    let body = String::from_utf8_lossy(&a.body).into_owned();
+    assert_eq!(a.status, 503, "{body}");
+    assert!(body.contains("failing"), "{body}");
+    // Reads need no space.
+    let (code, _, err) = e.cli(&["query", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    // Space again: the file is imported within the backoff's cap.
+    std::fs::remove_file(&filler).unwrap();
+    let until = Instant::now() + Duration::from_secs(45);
+    while !e
+        .records()
+        .iter()
+        .any(|r| r["tarball"]["name"] == "chart.tar")
+    {
+        assert!(
+            Instant::now() < until,
+            "not imported after space came back:\n{}",
+            d.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(http_get(addr, "/readyz").status, 200);
+    d.kill();
+}
