@@ -39,6 +39,7 @@ fn world() -> &'static World {
             journal: airlock::daemon::journal::Journal::open(&data).unwrap(),
             metrics: Arc::new(airlock::metrics::Metrics::new()),
             trust_instance: "public-good".into(),
+            failing: Default::default(),
         });
         World {
             rt: tokio::runtime::Builder::new_current_thread()

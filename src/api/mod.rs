@@ -692,6 +692,7 @@ mod tests {
             trust_instance: crate::trust::PUBLIC_GOOD.into(),
             data_dir: data,
             inbox,
+            failing: Default::default(),
         });
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
