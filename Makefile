@@ -6,7 +6,7 @@ TARGET_DIR ?= $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR),target)
 AIRLOCK = $(TARGET_DIR)/release/airlock
 IMPORT = bundles/import
 
-.PHONY: run build test bench lint fuzz fmt clean-demo install
+.PHONY: run build test test-deps bench lint fuzz fmt clean-demo install
 
 build:
 	$(CARGO) build --release --locked
@@ -41,7 +41,25 @@ run: build
 	$(AIRLOCK) --data-dir $(DEMO_DIR) query
 	$(AIRLOCK) --data-dir $(DEMO_DIR) audit verify
 
-test:
+# What the tests drive for real (not mocks), from Debian: promtool (package `prometheus`) lints
+# the daemon's metrics. Installed once when missing, as root with apt-get (a fresh CI machine);
+# elsewhere the tests that need it say SKIPPED loudly.
+TEST_DEBS = prometheus:promtool
+test-deps:
+	@missing=""; for pair in $(TEST_DEBS); do \
+		pkg=$${pair%%:*}; cmd=$${pair##*:}; \
+		command -v "$$cmd" >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing for the tests:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
+			|| echo "WARNING: could not install$$missing: the tests that need it will say SKIPPED"; \
+	else \
+		echo "WARNING: missing$$missing and cannot install (not root, or no apt-get): the tests that need it will say SKIPPED"; \
+	fi
+
+test: test-deps
 	$(CARGO) test --locked --all-targets
 
 # Criterion (benches/verify.rs), then whole commands and the peer (benches/commands.sh), one table.

@@ -175,7 +175,7 @@ impl Metrics {
             .inc();
     }
 
-    /// The text exposition.
+    /// The OpenMetrics 1.0 text exposition (`application/openmetrics-text`).
     pub fn encode(&self) -> String {
         let mut s = String::new();
         if prometheus_client::encoding::text::encode(&mut s, &self.registry).is_err() {
@@ -183,11 +183,63 @@ impl Metrics {
         }
         s
     }
+
+    /// The classic Prometheus text format 0.0.4 (`text/plain; version=0.0.4`), what `promtool
+    /// check metrics` and older scrapers read: a counter's HELP and TYPE name its `_total`
+    /// samples, and there is no `# EOF` or `# UNIT`.
+    pub fn encode_classic(&self) -> String {
+        classic_from_openmetrics(&self.encode())
+    }
+}
+
+/// OpenMetrics text → Prometheus text 0.0.4, for the families this registry holds (counters,
+/// gauges, histograms; no exemplars, no created series).
+fn classic_from_openmetrics(om: &str) -> String {
+    let counters: std::collections::BTreeSet<&str> = om
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|rest| rest.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(om.len());
+    for line in om.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        let renamed = ["# HELP ", "# TYPE "].iter().find_map(|p| {
+            let rest = line.strip_prefix(p)?;
+            let (name, tail) = rest.split_once(' ')?;
+            counters
+                .contains(name)
+                .then(|| format!("{p}{name}_total {tail}"))
+        });
+        match renamed {
+            Some(r) => out.push_str(&r),
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_classic_format_names_counters_by_their_samples_and_ends_without_eof() {
+        let m = Metrics::new();
+        m.import_done("accepted", None, 0.1, 10);
+        m.api_request(200);
+        let t = m.encode_classic();
+        assert!(t.contains("# HELP airlock_imports_total "), "{t}");
+        assert!(t.contains("# TYPE airlock_imports_total counter"), "{t}");
+        assert!(
+            t.contains("# TYPE airlock_api_requests_total counter"),
+            "{t}"
+        );
+        assert!(t.contains("# TYPE airlock_inbox_depth gauge"), "{t}");
+        assert!(!t.contains("# EOF"), "{t}");
+    }
 
     #[test]
     fn every_family_is_exposed_with_help_and_type() {

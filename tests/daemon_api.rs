@@ -440,3 +440,70 @@ fn symlinks_dropped_in_the_inbox_are_quarantined_without_being_followed() {
         .unwrap();
     assert_eq!(r["reason"], "inbox-not-regular");
 }
+
+/// `promtool check metrics` (Prometheus' own linter, Debian's `prometheus` package) accepts the
+/// classic text format every scraper reads; OpenMetrics is served to who asks for it; the inbox
+/// depth counts what waits (here: files still settling, with a settle time of a minute).
+#[test]
+fn promtool_accepts_the_metrics_and_the_inbox_depth_counts_what_waits() {
+    let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
+    let e = env();
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut d = e.daemon(&["--listen", &addr.to_string(), "--settle-ms", "60000"]);
+    wait_http(addr, Duration::from_secs(30));
+    for n in ["a.tar", "b.tar", "c.tar"] {
+        e.drop_bytes(n, &std::fs::read(example(TRAVERSAL)).unwrap());
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let get = |accept: &str| {
+        let req = format!(
+            "GET /metrics HTTP/1.1\r\nHost: localhost\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
+        );
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        exchange(&mut s, req.as_bytes()).unwrap()
+    };
+    let classic = get("text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+    assert_eq!(classic.status, 200);
+    assert!(
+        classic
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4"),
+        "{:?}",
+        classic.headers
+    );
+    let text = String::from_utf8(classic.body).unwrap();
+    assert!(text.lines().any(|l| l == "airlock_inbox_depth 3"), "{text}");
+    let om = get("application/openmetrics-text;version=1.0.0,text/plain;q=0.5");
+    assert!(om
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/openmetrics-text"));
+    assert!(String::from_utf8_lossy(&om.body).ends_with("# EOF\n"));
+    match promtool {
+        None => eprintln!(
+            "SKIPPED (loudly): promtool is not installed (Debian package `prometheus`; `make test` installs it): the metrics were not linted"
+        ),
+        Some(p) => {
+            use std::io::Write;
+            let mut c = std::process::Command::new(p)
+                .args(["check", "metrics"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            c.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+            let out = c.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "promtool check metrics failed:\n{}{}\n{text}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    d.kill();
+}

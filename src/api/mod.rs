@@ -642,11 +642,18 @@ fn ready_view(st: &AppState) -> Response {
     (status, Json(ReadyView { ready, checks })).into_response()
 }
 
-async fn metrics(State(st): State<AppState>) -> Response {
-    blocking(move || metrics_text(&st)).await
+async fn metrics(State(st): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    // Prometheus asks for OpenMetrics first when it can read it; anything else (promtool, curl,
+    // `Accept: text/plain;version=0.0.4`) gets the classic text format.
+    let openmetrics = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/openmetrics-text"));
+    blocking(move || metrics_text(&st, openmetrics)).await
 }
 
-fn metrics_text(st: &AppState) -> Response {
+fn metrics_text(st: &AppState, openmetrics: bool) -> Response {
     let s = &st.shared;
     let now = crate::clock::now();
     let info = crate::trust::installed_in(&s.data_dir, &s.trust_instance, now)
@@ -655,14 +662,28 @@ fn metrics_text(st: &AppState) -> Response {
     s.metrics.set_trust_root(info.as_ref(), now);
     s.metrics
         .set_ledger(s.ledger.len(), s.ledger.size_on_disk());
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        s.metrics.encode(),
-    )
-        .into_response()
+    // What waits, read at the scrape (its one writer): in the inbox, and taken but not finished.
+    s.metrics
+        .set_inbox_depth(crate::daemon::inbox::waiting(&s.inbox) + s.journal.count());
+    if openmetrics {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            s.metrics.encode(),
+        )
+            .into_response()
+    } else {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            s.metrics.encode_classic(),
+        )
+            .into_response()
+    }
 }
 
 #[cfg(test)]

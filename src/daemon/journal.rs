@@ -118,6 +118,18 @@ impl Journal {
 
     /// Every entry, oldest import id first. An entry that cannot be read is reported, not
     /// dropped (its work is kept for the operator).
+    /// How many entries are open (taken, not finished), capped; read-only, for the metrics.
+    pub fn count(&self) -> usize {
+        fs::read_dir(&self.entries)
+            .map(|rd| {
+                rd.flatten()
+                    .take(crate::limits::MAX_DAEMON_JOURNAL_ENTRIES)
+                    .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
     pub fn pending(&self) -> Result<Vec<Result<Entry, DaemonError>>, DaemonError> {
         let mut out = Vec::new();
         let rd = fs::read_dir(&self.entries).map_err(|e| err(&self.entries, e))?;

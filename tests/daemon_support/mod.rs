@@ -221,14 +221,19 @@ impl Daemon {
             .arg(&e.inbox)
             .arg("--policy")
             .arg(&e.policy)
-            .args([
-                "--settle-ms",
-                "100",
-                "--rescan-ms",
-                "200",
-                "--log-format",
-                "json",
-            ])
+            // A test's own --settle-ms replaces the default.
+            .args(if extra.contains(&"--settle-ms") {
+                &["--rescan-ms", "200", "--log-format", "json"][..]
+            } else {
+                &[
+                    "--settle-ms",
+                    "100",
+                    "--rescan-ms",
+                    "200",
+                    "--log-format",
+                    "json",
+                ][..]
+            })
             .args(extra)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
