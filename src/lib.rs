@@ -40,6 +40,7 @@
 //! - [`archive`]: safe reading of tar, tar.gz, tar.zst and folders into staging, hashed once.
 //! - [`reference`]: image names, their canonical form and where each came from.
 //! - [`oci`]: OCI layouts, manifests, cosign tags and referrers; legacy signatures as bundles.
+//! - [`yaml`]: the nesting cap checked before any outside YAML is parsed.
 //! - [`zarf`]: Zarf packages: the definition, its checksums, where its signature is.
 //! - [`evidence`]: unverified evidence found beside an artifact.
 //! - [`import`]: the pipeline from a stick to a verdict per artifact, kept in `accepted/` or
@@ -71,4 +72,5 @@ pub mod text;
 pub mod time;
 pub mod trust;
 pub mod verify;
+pub mod yaml;
 pub mod zarf;

@@ -125,31 +125,6 @@ struct Build {
     provenance_files: Vec<String>,
 }
 
-/// Deepest nesting of YAML flow collections (`[`, `{`) accepted before parsing: a deeply nested
-/// document parses in quadratic time. Real `zarf.yaml` files nest a handful deep.
-const MAX_FLOW_DEPTH: usize = 64;
-
-fn flow_depth_ok(text: &str) -> bool {
-    let (mut depth, mut quote): (usize, Option<char>) = (0, None);
-    for c in text.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '[' | '{') => {
-                depth += 1;
-                if depth > MAX_FLOW_DEPTH {
-                    return false;
-                }
-            }
-            (None, ']' | '}') => depth = depth.saturating_sub(1),
-            (None, '\n') => quote = None,
-            _ => {}
-        }
-    }
-    true
-}
-
 /// Parses `zarf.yaml` (one document, or Zarf's v1alpha1 then v1beta1 pair): the first
 /// non-empty value of each field wins.
 pub fn parse_definition(bytes: &[u8], package: &str) -> Result<Package, ZarfError> {
@@ -164,9 +139,10 @@ pub fn parse_definition(bytes: &[u8], package: &str) -> Result<Package, ZarfErro
         )));
     }
     let text = std::str::from_utf8(bytes).map_err(|_| malformed("not UTF-8".into()))?;
-    if !flow_depth_ok(text) {
+    if crate::yaml::too_deep(text) {
         return Err(malformed(format!(
-            "it nests more than {MAX_FLOW_DEPTH} deep"
+            "it nests more than {} deep",
+            crate::yaml::MAX_YAML_DEPTH
         )));
     }
     let mut p = Package::default();

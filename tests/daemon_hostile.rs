@@ -160,3 +160,42 @@ fn a_full_disk_is_retried_with_backoff_said_once_and_in_readyz_and_queries_still
     assert_eq!(http_get(addr, "/readyz").status, 200);
     d.kill();
 }
+
+#[test]
+fn a_policy_rewritten_with_deep_nesting_is_refused_off_the_worker_and_the_inbox_goes_on() {
+    let e = env();
+    let mut d = e.daemon(&[]);
+    d.wait_log("airlock daemon started", Duration::from_secs(30));
+    // 1 MiB of `[`: quadratic for the YAML parser, refused before it by the nesting cap.
+    std::fs::write(&e.policy, "a: ".to_string() + &"[".repeat((1 << 20) - 8)).unwrap();
+    d.wait_log("nests more than 64 levels deep", Duration::from_secs(30));
+    e.drop_bytes(
+        "chart.tar",
+        &std::fs::read(example("helm-chart.tar")).unwrap(),
+    );
+    e.wait_idle(Duration::from_secs(60));
+    let r = e
+        .records()
+        .into_iter()
+        .find(|r| r["tarball"]["name"] == "chart.tar")
+        .unwrap();
+    assert_eq!(
+        r["verdict"], "accepted",
+        "the last valid policy stays in force: {r}"
+    );
+}
+
+#[test]
+fn import_refuses_a_deeply_nested_policy_as_unusable() {
+    let e = env();
+    let p = e.dir.path().join("nested.yaml");
+    std::fs::write(&p, "spec: ".to_string() + &"{a: ".repeat(100_000)).unwrap();
+    let (code, out, err) = e.cli(&[
+        "import",
+        example("helm-chart.tar").to_str().unwrap(),
+        "--policy",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("nests more than 64 levels deep"), "{err}");
+}

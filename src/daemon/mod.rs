@@ -286,12 +286,27 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
         "airlock daemon started"
     );
     watchdog(stop.clone(), cfg.stop_timeout);
+    // The policy file is watched on its own thread: a slow or hostile file never stalls the
+    // inbox worker, which keeps deciding with the last valid policy.
+    let policy_cell = Arc::new(std::sync::Mutex::new(Arc::new(policy)));
+    let watcher_thread = {
+        let (cell, stop, path, every) = (
+            policy_cell.clone(),
+            stop.clone(),
+            cfg.policy.clone(),
+            cfg.rescan.min(Duration::from_secs(1)),
+        );
+        std::thread::Builder::new()
+            .name("policy-watcher".into())
+            .spawn(move || watch_policy(&path, &cell, &stop, every))
+            .ok()
+    };
     let mut w = Worker {
         cfg: &cfg,
         ledger,
         journal,
         metrics,
-        policy: (policy_mtime(&cfg.policy), policy),
+        policy: policy_cell,
         inbox: inbox::Inbox::new(&cfg.inbox, cfg.settle),
         work_lock,
         backoff: Backoff::default(),
@@ -301,6 +316,9 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
     let watcher = watch(&cfg.inbox, tx);
     w.run(&stop, &rx);
     drop(watcher);
+    if let Some(t) = watcher_thread {
+        let _ = t.join();
+    }
     if let Some(a) = api {
         a.shutdown();
     }
@@ -344,12 +362,43 @@ fn policy_mtime(p: &Path) -> Option<std::time::SystemTime> {
     fs::metadata(p).and_then(|m| m.modified()).ok()
 }
 
+/// Reloads the policy when its file changes, until `stop`. An invalid file is said once and the
+/// last valid policy stays in force.
+fn watch_policy(
+    path: &Path,
+    cell: &std::sync::Mutex<Arc<crate::policy::cip::PolicySet>>,
+    stop: &AtomicBool,
+    every: Duration,
+) {
+    let mut seen = policy_mtime(path);
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(every);
+        let m = policy_mtime(path);
+        if m == seen {
+            continue;
+        }
+        seen = m;
+        match crate::cli::import::load_policy(path) {
+            Ok(p) => {
+                tracing::info!(policy = %path.display(), digest = %p.digest, "policy reloaded");
+                if let Ok(mut c) = cell.lock() {
+                    *c = Arc::new(p);
+                }
+            }
+            Err(why) => {
+                tracing::error!(reason = "policy-invalid", policy = %path.display(), "{why}; the last valid policy stays in force")
+            }
+        }
+    }
+}
+
 struct Worker<'a> {
     cfg: &'a Config,
     ledger: Ledger,
     journal: Journal,
     metrics: Arc<Metrics>,
-    policy: (Option<std::time::SystemTime>, crate::policy::cip::PolicySet),
+    /// The policy in force, replaced by the policy watcher (off this thread) when the file changes.
+    policy: Arc<std::sync::Mutex<Arc<crate::policy::cip::PolicySet>>>,
     inbox: inbox::Inbox,
     work_lock: WorkLock,
     backoff: Backoff,
@@ -735,21 +784,12 @@ impl Worker<'_> {
 
     /// The policy, read again when its file changed; a policy that no longer reads keeps the
     /// last good one in force (and says so).
-    fn policy(&mut self) -> &crate::policy::cip::PolicySet {
-        let m = policy_mtime(&self.cfg.policy);
-        if m != self.policy.0 {
-            match crate::cli::import::load_policy(&self.cfg.policy) {
-                Ok(p) => {
-                    tracing::info!(policy = %self.cfg.policy.display(), digest = %p.digest, "policy reloaded");
-                    self.policy = (m, p);
-                }
-                Err(why) => {
-                    tracing::error!(reason = "policy-invalid", policy = %self.cfg.policy.display(), "{why}; the last valid policy stays in force");
-                    self.policy.0 = m;
-                }
-            }
-        }
-        &self.policy.1
+    /// The policy in force now.
+    fn policy(&self) -> Arc<crate::policy::cip::PolicySet> {
+        self.policy
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
     }
 
     fn import(
@@ -765,7 +805,7 @@ impl Worker<'_> {
         self.record_factory_install(&roots, now)?;
         let trusted = crate::cli::import::trusted_of(&roots);
         let inputs = [work_file.to_path_buf()];
-        let policies = self.policy().clone();
+        let policies = self.policy();
         let req = crate::import::Request {
             inputs: &inputs,
             data_dir: &data_dir,

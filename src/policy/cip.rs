@@ -388,6 +388,12 @@ impl PolicySet {
         }
         let text =
             std::str::from_utf8(bytes).map_err(|_| whole("the policy is not UTF-8".into()))?;
+        if crate::yaml::too_deep(text) {
+            return Err(whole(format!(
+                "the policy nests more than {} levels deep",
+                crate::yaml::MAX_YAML_DEPTH
+            )));
+        }
         let digest = format!(
             "sha256:{}",
             hex::encode(crate::verify::crypto::sha256(bytes))
