@@ -46,6 +46,7 @@
 //! - [`import`]: the pipeline from a stick to a verdict per artifact, kept in `accepted/` or
 //!   `quarantine/`; `reverify`.
 //! - [`store`]: the verification ledger (sled): chained, HMAC'd, indexed, exportable.
+//! - [`datadir`]: the data dir created owner-only, its own entries never links.
 //! - [`daemon`]: the drop-folder daemon: inbox, journal, crash recovery, the control socket.
 //! - [`api`]: the daemon's read-only HTTPS API (mutual TLS optional); [`metrics`]: its
 //!   Prometheus metrics.
@@ -58,6 +59,7 @@ pub mod bundle;
 pub mod cli;
 pub mod clock;
 pub mod daemon;
+pub mod datadir;
 pub mod der;
 pub mod evidence;
 pub mod import;

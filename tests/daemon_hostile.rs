@@ -199,3 +199,106 @@ fn import_refuses_a_deeply_nested_policy_as_unusable() {
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("nests more than 64 levels deep"), "{err}");
 }
+
+#[test]
+fn links_planted_in_the_data_dir_are_refused_and_nothing_outside_is_written() {
+    let e = env();
+    let outside = e.dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let victim = outside.join("victim");
+    std::fs::write(&victim, b"keep me").unwrap();
+    // A linked daemon.lock: the daemon would truncate the file and write its pid into it.
+    std::os::unix::fs::symlink(&victim, e.data.join("daemon.lock")).unwrap();
+    let mut d = e.daemon(&[]);
+    assert_eq!(d.wait_exit(Duration::from_secs(30)), 2, "{}", d.log());
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
+    std::fs::remove_file(e.data.join("daemon.lock")).unwrap();
+    // A linked quarantine: an import refuses to start.
+    std::os::unix::fs::symlink(&outside, e.data.join("quarantine")).unwrap();
+    let (code, _, err) = e.cli(&[
+        "import",
+        example("REFUSED-path-traversal.tar").to_str().unwrap(),
+        "--policy",
+        e.policy.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("data-dir-link") && err.contains("quarantine"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        1,
+        "written outside"
+    );
+}
+
+#[test]
+fn a_new_data_dir_is_created_owner_only_by_any_command() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("fresh");
+    let out = std::process::Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["trust", "status"])
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some());
+    let mode = std::fs::metadata(&data).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "{mode:o}");
+}
+
+/// One request on the control socket: the 4-byte length, the JSON; the whole answer back.
+fn socket_request(sock: &std::path::Path, body: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut c = std::os::unix::net::UnixStream::connect(sock).unwrap();
+    c.write_all(&(body.len() as u32).to_be_bytes()).unwrap();
+    c.write_all(body).unwrap();
+    let mut out = Vec::new();
+    let _ = c.read_to_end(&mut out);
+    out
+}
+
+#[test]
+fn a_socket_request_naming_another_data_dir_is_refused() {
+    let e = env();
+    let mut d = e.daemon(&[]);
+    d.wait_log("airlock daemon started", Duration::from_secs(30));
+    let other = e.dir.path().join("other-data-dir");
+    let body = serde_json::to_vec(&serde_json::json!({
+        "argv": ["trust", "init", format!("--data-dir={}", other.display())]
+    }))
+    .unwrap();
+    let answer = socket_request(&e.data.join("daemon.sock"), &body);
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        text.contains("daemon-request-refused") && text.contains("--data-dir"),
+        "{text}"
+    );
+    assert!(!other.exists(), "the daemon wrote another data dir");
+    d.kill();
+}
+
+#[test]
+fn slow_drip_clients_cannot_hold_every_socket_slot() {
+    use std::io::Write;
+    let e = env();
+    let mut d = e.daemon(&[]);
+    d.wait_log("airlock daemon started", Duration::from_secs(30));
+    let sock = e.data.join("daemon.sock");
+    // Every slot taken by a client that sends one byte of its length and stops.
+    let drips: Vec<_> = (0..20)
+        .map(|_| {
+            let mut c = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+            let _ = c.write_all(&[0]);
+            c
+        })
+        .collect();
+    // Past the request deadline (10 s) the slots are free again: the CLI gets through.
+    std::thread::sleep(Duration::from_secs(11));
+    let (code, _, err) = e.cli(&["query", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    drop(drips);
+    d.kill();
+}

@@ -162,6 +162,12 @@ pub fn main() -> u8 {
             return code;
         }
     };
+    // Before anything opens a file of the data dir (its socket included): created owner-only,
+    // never through a link.
+    if let Err(e) = crate::datadir::prepare(&cli.data_dir) {
+        warn(&format!("airlock: [{}] {e}", e.code()));
+        return EXIT_USAGE;
+    }
     // While a daemon holds the data dir's ledger, the commands that use it run through it.
     if crate::daemon::socket::uses_ledger(&cli) {
         if let Some(code) = crate::daemon::socket::forward(&cli.data_dir) {
@@ -173,6 +179,11 @@ pub fn main() -> u8 {
 
 /// Runs a parsed command line; returns the exit code.
 pub fn dispatch(cli: Cli) -> u8 {
+    // Before anything opens a file of the data dir: created owner-only, never through a link.
+    if let Err(e) = crate::datadir::prepare(&cli.data_dir) {
+        warn(&format!("airlock: [{}] {e}", e.code()));
+        return EXIT_USAGE;
+    }
     match cli.command {
         Command::Trust {
             json,

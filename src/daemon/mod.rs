@@ -121,6 +121,9 @@ fn lock(data_dir: &Path) -> Result<LockGuard, DaemonError> {
         .create(true)
         .truncate(false)
         .mode(0o600)
+        // Never through a link planted in the data dir (the file would be truncated and get
+        // the pid written into it, wherever it is).
+        .custom_flags(libc::O_NOFOLLOW)
         .open(&path)
         .map_err(lock_err)?;
     match f.try_lock() {

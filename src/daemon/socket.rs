@@ -116,9 +116,41 @@ fn frame(w: &mut impl Write, tag: u8, bytes: &[u8]) -> std::io::Result<()> {
     w.write_all(bytes)
 }
 
+/// How long a client has to send its whole request: a client that drips bytes never holds one of
+/// the [`crate::limits::MAX_SOCKET_CLIENTS`] slots longer than this.
+const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Fills `buf` before `deadline` (each read waits at most what is left).
+fn read_by(
+    conn: &mut UnixStream,
+    buf: &mut [u8],
+    deadline: std::time::Instant,
+) -> Result<(), String> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(format!(
+                "the request did not arrive within {} s",
+                REQUEST_DEADLINE.as_secs()
+            ));
+        }
+        conn.set_read_timeout(Some(left))
+            .map_err(|e| e.to_string())?;
+        match conn.read(buf.get_mut(filled..).unwrap_or_default()) {
+            Ok(0) => return Err("the client closed the connection mid-request".into()),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(())
+}
+
 fn read_request(conn: &mut UnixStream) -> Result<Request, String> {
+    let deadline = std::time::Instant::now() + REQUEST_DEADLINE;
     let mut len = [0u8; 4];
-    conn.read_exact(&mut len).map_err(|e| e.to_string())?;
+    read_by(conn, &mut len, deadline)?;
     let len = u32::from_be_bytes(len);
     if len > crate::limits::MAX_SOCKET_REQUEST_BYTES {
         return Err(format!(
@@ -127,7 +159,7 @@ fn read_request(conn: &mut UnixStream) -> Result<Request, String> {
         ));
     }
     let mut buf = vec![0u8; len as usize];
-    conn.read_exact(&mut buf).map_err(|e| e.to_string())?;
+    read_by(conn, &mut buf, deadline)?;
     parse_request(&buf).map(|argv| Request { argv })
 }
 
@@ -140,12 +172,23 @@ pub fn parse_request(body: &[u8]) -> Result<Vec<String>, String> {
             crate::limits::MAX_SOCKET_ARGS
         ));
     }
+    // The daemon's data dir is the one: a request never names another (the client strips its
+    // own `--data-dir` before sending).
+    if r.argv
+        .iter()
+        .any(|a| a == "--data-dir" || a.starts_with("--data-dir="))
+    {
+        return Err(
+            "a request may not carry --data-dir: the daemon serves its own data dir".into(),
+        );
+    }
     Ok(r.argv)
 }
 
 fn handle(mut conn: UnixStream, data_dir: &Path, work_lock: &WorkLock) -> std::io::Result<()> {
     use clap::Parser;
-    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    // A client that stops reading the answer does not hold its slot for ever either.
+    conn.set_write_timeout(Some(std::time::Duration::from_secs(60)))?;
     let refuse = |conn: &mut UnixStream, why: &str| {
         let line = format!(
             "airlock: [daemon-request-refused] {}\n",
