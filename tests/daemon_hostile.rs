@@ -302,3 +302,85 @@ fn slow_drip_clients_cannot_hold_every_socket_slot() {
     drop(drips);
     d.kill();
 }
+
+#[test]
+fn smaller_edges_folder_digest_stdin_batch_non_utf8_path_and_api_parameters() {
+    use std::os::unix::ffi::OsStrExt;
+    let e = env();
+    // A folder input gets a stable digest (of its sha256sum-style listing) and its size, so
+    // `query --tarball` finds it.
+    let blobs = example("release-blobs");
+    let (code, out, err) = e.cli(&[
+        "import",
+        blobs.to_str().unwrap(),
+        "--policy",
+        e.policy.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(code == 0 || code == 1, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let t = &report["inputs"][0]["tarball"];
+    let digest = t["sha256"].as_str().unwrap().to_string();
+    assert_eq!(digest.len(), 64, "{t}");
+    assert!(t["size"].as_u64().unwrap() > 0, "{t}");
+    let (code, out, _) = e.cli(&["query", "--tarball", &digest, "--json"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("release-blobs"), "{out}");
+
+    // `verify-bundle --batch -` reads standard input (no daemon runs).
+    let mut c = std::process::Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&e.data)
+        .args(["verify-bundle", "--batch", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = c.stdin.take().unwrap();
+        writeln!(stdin, "{{\"bundle\": \"/nonexistent.json\", \"artifact_digest\": \"sha256:{}\", \"key\": \"/nonexistent.pem\"}}", "a".repeat(64)).unwrap();
+    }
+    let out = c.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("\"verified\""),
+        "read no line from stdin: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // With the daemon running: a path that is not UTF-8 is refused at once, saying why.
+    let port = free_port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut d = e.daemon(&["--listen", &addr.to_string()]);
+    d.wait_log("airlock daemon started", Duration::from_secs(30));
+    let odd = e
+        .dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"bad-\xff.tar"));
+    std::fs::copy(example("helm-chart.tar"), &odd).unwrap();
+    let out = std::process::Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&e.data)
+        .arg("import")
+        .arg(&odd)
+        .arg("--policy")
+        .arg(&e.policy)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not UTF-8"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The API refuses what it cannot answer: limit=0, a digest with one hex too many.
+    assert_eq!(http_get(addr, "/v1/results?limit=0").status, 400);
+    let long = format!("/v1/artifacts/sha256:{}", "a".repeat(65));
+    assert_eq!(http_get(addr, &long).status, 400);
+    let short = format!("/v1/results?digest=sha256:{}", "a".repeat(10));
+    assert_eq!(http_get(addr, &short).status, 400);
+    d.kill();
+}

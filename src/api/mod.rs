@@ -417,9 +417,21 @@ async fn results(
         Err(e) => return bad_request(e.body_text()),
     };
     let limit = match q.limit.as_deref().map(str::parse::<usize>).transpose() {
-        Ok(l) => l.unwrap_or(100).clamp(1, limits::MAX_API_PAGE),
+        Ok(Some(0)) => {
+            return bad_request(format!(
+                "limit: from 1 to {} (a larger one is served as {})",
+                limits::MAX_API_PAGE,
+                limits::MAX_API_PAGE
+            ))
+        }
+        Ok(l) => l.unwrap_or(100).min(limits::MAX_API_PAGE),
         Err(_) => return bad_request("limit: not a number"),
     };
+    if let Some(d) = q.digest.as_deref() {
+        if !is_digest(d) {
+            return bad_request("digest: sha256:<64 lowercase hex> (or sha384, sha512)");
+        }
+    }
     let before = match q.cursor.as_deref().map(str::parse::<u64>).transpose() {
         Ok(c) => c,
         Err(_) => return bad_request("cursor: not a cursor this API gave"),
@@ -496,15 +508,20 @@ pub struct ArtifactView {
 }
 
 /// Whether `d` looks like an OCI digest (`algorithm:hex`).
+/// `sha256:<64 hex>`, `sha384:<96 hex>` or `sha512:<128 hex>`, lowercase: the digests records
+/// name. Anything else is a bad request, never a lookup.
 fn is_digest(d: &str) -> bool {
     d.split_once(':').is_some_and(|(alg, hex)| {
-        !alg.is_empty()
-            && alg.len() <= 32
-            && alg
+        let len = match alg {
+            "sha256" => 64,
+            "sha384" => 96,
+            "sha512" => 128,
+            _ => return false,
+        };
+        hex.len() == len
+            && hex
                 .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            && (32..=128).contains(&hex.len())
-            && hex.bytes().all(|b| b.is_ascii_hexdigit())
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
 }
 
@@ -696,6 +713,15 @@ mod tests {
         assert!(!is_digest("sha256:xyz"));
         assert!(!is_digest("../../etc/passwd"));
         assert!(!is_digest(&format!("SHA256:{}", "a".repeat(64))));
+        assert!(
+            !is_digest(&format!("sha256:{}", "a".repeat(65))),
+            "one hex too many"
+        );
+        assert!(
+            !is_digest(&format!("sha256:{}", "A".repeat(64))),
+            "uppercase"
+        );
+        assert!(is_digest(&format!("sha512:{}", "a".repeat(128))));
     }
 
     /// Found by fuzz/api_request: `/readyz` on a data dir whose factory trust root was not yet

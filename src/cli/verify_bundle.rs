@@ -772,17 +772,28 @@ struct BatchOptions<'a> {
 
 fn run_batch(o: &BatchOptions<'_>) -> u8 {
     let (batch, now) = (o.batch, o.now);
-    let base = batch.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let file = match input::open_regular(batch, "batch file") {
-        Ok((f, _)) => f,
-        Err(e) => {
-            warn(&format!("airlock: {e}"));
-            return EXIT_USAGE;
+    // `--batch -` reads standard input; relative paths in it are then relative to the current
+    // folder.
+    let stdin = batch == Path::new("-");
+    let base = if stdin {
+        PathBuf::from(".")
+    } else {
+        batch.parent().unwrap_or(Path::new(".")).to_path_buf()
+    };
+    let source: Box<dyn std::io::Read> = if stdin {
+        Box::new(std::io::stdin())
+    } else {
+        match input::open_regular(batch, "batch file") {
+            Ok((f, _)) => Box::new(f),
+            Err(e) => {
+                warn(&format!("airlock: {e}"));
+                return EXIT_USAGE;
+            }
         }
     };
     let mut lines = Vec::new();
     let reader = BoundedLines::new(
-        std::io::BufReader::new(file),
+        std::io::BufReader::new(source),
         batch,
         limits::MAX_BATCH_LINE_BYTES,
         limits::MAX_BATCH_LINES,

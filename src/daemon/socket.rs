@@ -323,11 +323,21 @@ pub fn uses_ledger(cli: &crate::cli::Cli) -> bool {
 /// output; `None` when no daemon answers (the command then runs here).
 pub fn forward(data_dir: &Path) -> Option<u8> {
     let mut conn = UnixStream::connect(path(data_dir)).ok()?;
-    let args: Vec<String> = std::env::args_os()
+    let args: Vec<String> = match std::env::args_os()
         .skip(1)
         .map(|a| a.into_string())
         .collect::<Result<_, _>>()
-        .ok()?;
+    {
+        Ok(a) => a,
+        // Said at once: running here would only wait for the ledger the daemon holds.
+        Err(bad) => {
+            crate::cli::warn(&format!(
+                "airlock: [usage] a daemon holds this data dir, and the argument {} is not UTF-8: it cannot be sent through the daemon's socket; rename the file (or stop the daemon)",
+                crate::text::escape(&bad.to_string_lossy())
+            ));
+            return Some(crate::cli::EXIT_USAGE);
+        }
+    };
     if args.iter().any(|a| a == "-") {
         crate::cli::warn("airlock: [usage] a daemon holds this data dir: reading standard input is not supported through it; pass a file");
         return Some(crate::cli::EXIT_USAGE);

@@ -240,6 +240,22 @@ fn tarballs_of(dir: &Path) -> Option<Vec<PathBuf>> {
     Some(files)
 }
 
+/// The digest and size of a folder input: SHA-256 of the sorted `<sha256>  <path>` lines of its
+/// files, and the sum of their sizes.
+fn folder_digest(files: &[archive::StagedFile]) -> (String, u64) {
+    let mut lines: Vec<(&str, String)> = files
+        .iter()
+        .map(|f| (f.path.as_str(), hex::encode(f.sha256)))
+        .collect();
+    lines.sort();
+    let mut h = crate::verify::crypto::Hasher::new(crate::bundle::HashAlgorithm::Sha256);
+    for (path, digest) in &lines {
+        h.update(format!("{digest}  {path}\n").as_bytes());
+    }
+    let size = files.iter().map(|f| f.size).fold(0u64, u64::saturating_add);
+    (hex::encode(h.finish()), size)
+}
+
 /// Longest name an input is kept under: what `NAME.contents`, `NAME.result.json` and a
 /// collision suffix add must still fit the 255-byte limit of a file name.
 const MAX_KEPT_NAME_BYTES: usize = 200;
@@ -357,6 +373,13 @@ fn import_one(
     result.tarball.sha256 = staged.source_sha256.map(hex::encode);
     if !is_dir {
         result.tarball.size = staged.source_bytes;
+    } else {
+        // A folder has no bytes of its own: its digest is that of its `sha256sum`-style listing
+        // (`<sha256>  <path>` a line, sorted by path), stable whatever order it is read in, and
+        // its size the sum of its files' (so `query --tarball` finds it).
+        let (digest, size) = folder_digest(&staged.files);
+        result.tarball.sha256 = Some(digest);
+        result.tarball.size = size;
     }
     let label = name.clone();
     let contents = match find::contents(&tree, &staged.files, &label) {
