@@ -384,3 +384,46 @@ fn smaller_edges_folder_digest_stdin_batch_non_utf8_path_and_api_parameters() {
     assert_eq!(http_get(addr, &short).status, 400);
     d.kill();
 }
+
+/// Two bind mounts of one file system (what two systemd `ReadWritePaths=` entries make): one
+/// device, but rename(2) between them fails with EXDEV. The daemon refuses to start, naming it.
+#[test]
+fn an_inbox_on_another_mount_of_the_same_file_system_is_refused_at_start() {
+    let e = env();
+    let base = e.dir.path().join("mounts");
+    let (m_data, m_inbox) = (base.join("data"), base.join("inbox"));
+    std::fs::create_dir_all(&m_data).unwrap();
+    std::fs::create_dir_all(&m_inbox).unwrap();
+    let bind = |from: &std::path::Path, to: &std::path::Path| {
+        std::process::Command::new("mount")
+            .arg("--bind")
+            .arg(from)
+            .arg(to)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !bind(&e.data, &m_data) {
+        eprintln!("SKIPPED (loudly): cannot bind-mount here (not root, or no mount permission); the two-mounts test did not run");
+        return;
+    }
+    let ok = bind(&e.inbox, &m_inbox);
+    let out = std::process::Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&m_data)
+        .args(["daemon", "--inbox"])
+        .arg(&m_inbox)
+        .arg("--policy")
+        .arg(&e.policy)
+        .output()
+        .unwrap();
+    for m in [&m_inbox, &m_data] {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(m)
+            .status();
+    }
+    assert!(ok);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("inbox-other-filesystem"), "{err}");
+}

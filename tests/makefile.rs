@@ -63,7 +63,10 @@ fn make_install_writes_only_the_paths_it_names() {
     for line in [
         "ProtectSystem=strict",
         "NoNewPrivileges=yes",
-        "ReadWritePaths=/var/lib/airlock /var/lib/airlock-inbox",
+        // One bind mount for the data dir and the inbox: rename(2) fails between two.
+        "ReadWritePaths=/var/lib/airlock\n",
+        "--inbox /var/lib/airlock/inbox",
+        "AIRLOCK_DATA_DIR=/var/lib/airlock/data",
         "PrivateNetwork=yes",
         "User=airlock",
     ] {

@@ -47,7 +47,7 @@ pub enum DaemonError {
     Lock { path: PathBuf, why: String },
     #[error("the inbox {path}: {why}")]
     Inbox { path: PathBuf, why: String },
-    #[error("the inbox {inbox} and the data dir {data_dir} are on different filesystems: files move from one to the other by rename, so keep both on one filesystem")]
+    #[error("a file cannot move from the inbox {inbox} to the data dir {data_dir} by rename (different file systems, or two mounts of one, as two systemd ReadWritePaths= make): keep both under one parent on one mount")]
     CrossDevice { inbox: PathBuf, data_dir: PathBuf },
     #[error("the policy {path}: {why}")]
     Policy { path: PathBuf, why: String },
@@ -167,7 +167,29 @@ fn same_filesystem(inbox: &Path, data_dir: &Path) -> Result<(), DaemonError> {
             data_dir: data_dir.to_path_buf(),
         });
     }
-    Ok(())
+    // One device is not enough: rename(2) fails with EXDEV between two bind mounts of one file
+    // system (what two systemd ReadWritePaths= entries make). Try the very move files make.
+    let probe = format!(".airlock-rename-probe-{}", std::process::id());
+    let from = inbox.join(&probe);
+    let to = data_dir.join(&probe);
+    fs::write(&from, b"").map_err(|e| DaemonError::Inbox {
+        path: inbox.to_path_buf(),
+        why: format!("cannot write in it: {e}"),
+    })?;
+    let moved = fs::rename(&from, &to);
+    let _ = fs::remove_file(&from);
+    let _ = fs::remove_file(&to);
+    match moved {
+        Ok(()) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::EXDEV) => Err(DaemonError::CrossDevice {
+            inbox: inbox.to_path_buf(),
+            data_dir: data_dir.to_path_buf(),
+        }),
+        Err(e) => Err(DaemonError::Inbox {
+            path: inbox.to_path_buf(),
+            why: format!("cannot move a file from it into the data dir: {e}"),
+        }),
+    }
 }
 
 /// Serializes the daemon's writers: the inbox worker and the commands that write (import,
