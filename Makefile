@@ -42,9 +42,10 @@ run: build
 	$(AIRLOCK) --data-dir $(DEMO_DIR) audit verify
 
 # What the tests drive for real (not mocks), from Debian: promtool (package `prometheus`) lints
-# the daemon's metrics. Installed once when missing, as root with apt-get (a fresh CI machine);
-# elsewhere the tests that need it say SKIPPED loudly.
-TEST_DEBS = prometheus:promtool
+# the daemon's metrics; systemd-nspawn (package `systemd-container`) boots the shipped unit under
+# a real systemd. Installed once when missing, as root with apt-get (a fresh CI machine);
+# elsewhere the tests that need them say SKIPPED loudly.
+TEST_DEBS = prometheus:promtool systemd-container:systemd-nspawn
 test-deps:
 	@missing=""; for pair in $(TEST_DEBS); do \
 		pkg=$${pair%%:*}; cmd=$${pair##*:}; \

@@ -245,8 +245,10 @@ fn a_new_data_dir_is_created_owner_only_by_any_command() {
         .output()
         .unwrap();
     assert!(out.status.code().is_some());
-    let mode = std::fs::metadata(&data).unwrap().permissions().mode();
-    assert_eq!(mode & 0o077, 0, "{mode:o}");
+    for d in [data.clone(), data.join("trust")] {
+        let mode = std::fs::metadata(&d).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{}: {mode:o}", d.display());
+    }
 }
 
 /// One request on the control socket: the 4-byte length, the JSON; the whole answer back.

@@ -306,7 +306,13 @@ impl Store {
             self.dir.join("generations"),
             self.dir.join("tmp"),
         ] {
-            fs::create_dir_all(&d).map_err(io_err("create", &d))?;
+            // Owner-only, like the data dir (the store is readable by nobody else).
+            use std::os::unix::fs::DirBuilderExt;
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&d)
+                .map_err(io_err("create", &d))?;
         }
         Ok(())
     }
