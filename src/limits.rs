@@ -249,6 +249,17 @@ pub const MAX_API_PAGE: usize = 1000;
 /// Most records of a digest's history `/v1/artifacts/{digest}` returns.
 pub const MAX_API_HISTORY: usize = 100;
 
+/// Most API connections still in their TLS handshake at once (a share of
+/// [`MAX_API_CONNECTIONS`]): idle or slow connections that never authenticate cannot take the
+/// budget of clients that did.
+pub const MAX_API_HANDSHAKING: usize = 384;
+
+/// Most API connections one client address may hold in their handshake at once.
+pub const MAX_API_HANDSHAKING_PER_CLIENT: usize = 16;
+
+/// The handshake deadline when over half of [`MAX_API_HANDSHAKING`] is in use (seconds).
+pub const API_HANDSHAKE_SECONDS_UNDER_PRESSURE: u64 = 2;
+
 /// Most API connections served at once; more wait in the listen backlog.
 pub const MAX_API_CONNECTIONS: usize = 512;
 

@@ -507,3 +507,51 @@ fn promtool_accepts_the_metrics_and_the_inbox_depth_counts_what_waits() {
     }
     d.kill();
 }
+
+/// Hundreds of idle TCP connections to the mutual-TLS port (from another address than the
+/// client's) neither authenticate nor take the budget of clients that do: the authenticated
+/// client is answered.
+#[test]
+fn idle_unauthenticated_connections_do_not_starve_authenticated_clients() {
+    let e = env();
+    let tls = server_tls(&e);
+    let clients = ca("airlock client CA");
+    let ca_path = e.dir.path().join("clients.pem");
+    std::fs::write(&ca_path, &clients.pem).unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut d = e.daemon(&[
+        "--listen",
+        &addr.to_string(),
+        "--tls-cert",
+        tls.cert.to_str().unwrap(),
+        "--tls-key",
+        tls.key.to_str().unwrap(),
+        "--client-ca",
+        ca_path.to_str().unwrap(),
+    ]);
+    wait_http(addr, Duration::from_secs(30));
+    // 700 connections from 127.0.0.2 that never start a handshake (bounded: they are dropped
+    // with the runtime at the end of the test).
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let idle: Vec<_> = rt.block_on(async {
+        let mut v = Vec::new();
+        for _ in 0..700 {
+            let s = tokio::net::TcpSocket::new_v4().unwrap();
+            s.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+            if let Ok(Ok(c)) = tokio::time::timeout(Duration::from_secs(2), s.connect(addr)).await {
+                v.push(c);
+            }
+        }
+        v
+    });
+    assert!(idle.len() >= 100, "could not open the idle connections");
+    let (cert, key) = leaf(&clients, "dashboard", false);
+    let good = tls_client(&tls.ca.pem, Some((&cert, &key)));
+    let a = https_get(addr, &good, "/healthz").expect("the authenticated client was not answered");
+    assert_eq!(a.status, 200);
+    drop(idle);
+    assert_eq!(d.stop(Duration::from_secs(30)), 0);
+}

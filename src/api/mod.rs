@@ -181,20 +181,42 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Connections of one client address still in their handshake, released when dropped.
+struct Handshaking {
+    peer: std::net::IpAddr,
+    counts: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Drop for Handshaking {
+    fn drop(&mut self) {
+        if let Ok(mut c) = self.counts.lock() {
+            if let Some(n) = c.get_mut(&self.peer) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    c.remove(&self.peer);
+                }
+            }
+        }
+    }
+}
+
 async fn serve(
     listener: tokio::net::TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
     app: Router,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    // Two budgets: connections still in their handshake (bounded in all and per client
+    // address), and connections served (authenticated, for mutual TLS). Idle connections that
+    // never authenticate wait in neither: past their budget they are closed at once, and under
+    // pressure their deadline shortens.
     let slots = Arc::new(tokio::sync::Semaphore::new(limits::MAX_API_CONNECTIONS));
+    let handshaking = Arc::new(tokio::sync::Semaphore::new(limits::MAX_API_HANDSHAKING));
+    let per_client: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>> =
+        Arc::default();
     let mut conns = tokio::task::JoinSet::new();
     loop {
-        // A connection is accepted only when a slot is free; the others wait in the backlog.
-        let permit = tokio::select! {
-            p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-            _ = stop.changed() => break,
-        };
         let (tcp, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(c) => c,
@@ -206,10 +228,35 @@ async fn serve(
             },
             _ = stop.changed() => break,
         };
+        let Ok(hs_permit) = handshaking.clone().try_acquire_owned() else {
+            continue; // every handshake slot is taken: closed at once
+        };
+        let admitted = per_client.lock().map(|mut c| {
+            let n = c.entry(peer.ip()).or_insert(0);
+            if *n >= limits::MAX_API_HANDSHAKING_PER_CLIENT {
+                false
+            } else {
+                *n += 1;
+                true
+            }
+        });
+        if !matches!(admitted, Ok(true)) {
+            continue; // this address holds its share of handshakes already
+        }
+        let hs = Handshaking {
+            peer: peer.ip(),
+            counts: per_client.clone(),
+            _permit: hs_permit,
+        };
+        let pressure = handshaking.available_permits() < limits::MAX_API_HANDSHAKING / 2;
+        let handshake = Duration::from_secs(if pressure {
+            limits::API_HANDSHAKE_SECONDS_UNDER_PRESSURE
+        } else {
+            limits::API_HANDSHAKE_SECONDS
+        });
         let _ = tcp.set_nodelay(true);
-        let (app, tls, mut stop) = (app.clone(), tls.clone(), stop.clone());
+        let (app, tls, mut stop, slots) = (app.clone(), tls.clone(), stop.clone(), slots.clone());
         conns.spawn(async move {
-            let _permit = permit;
             let svc = hyper::service::service_fn(
                 move |mut req: hyper::Request<hyper::body::Incoming>| {
                     req.extensions_mut().insert(Peer(peer));
@@ -221,7 +268,6 @@ async fn serve(
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(Duration::from_secs(limits::API_HANDSHAKE_SECONDS))
                 .keep_alive(true);
-            let handshake = Duration::from_secs(limits::API_HANDSHAKE_SECONDS);
             match tls {
                 Some(acceptor) => {
                     let stream = match tokio::time::timeout(handshake, acceptor.accept(tcp)).await {
@@ -232,10 +278,19 @@ async fn serve(
                         }
                         Err(_) => return,
                     };
+                    drop(hs);
+                    // Authenticated (for mutual TLS): now it takes a served slot.
+                    let Ok(_permit) = slots.try_acquire_owned() else {
+                        return;
+                    };
                     let conn = http.serve_connection(hyper_util::rt::TokioIo::new(stream), svc);
                     drive(conn, &mut stop).await;
                 }
                 None => {
+                    drop(hs);
+                    let Ok(_permit) = slots.try_acquire_owned() else {
+                        return;
+                    };
                     let conn = http.serve_connection(hyper_util::rt::TokioIo::new(tcp), svc);
                     drive(conn, &mut stop).await;
                 }
