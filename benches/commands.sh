@@ -311,6 +311,53 @@ else
     wh_import_wall=nan wh_batch_wall=nan
 fi
 
+# ---- memory at each cap -----------------------------------------------------------------------
+
+echo "== peak memory of imports at the caps (inputs written by python3)"
+capdir="$work/caps"
+mkdir -p "$capdir"
+if python3 - "$capdir" <<'PY'
+import io, json, os, sys, tarfile
+d = sys.argv[1]
+def tar(path, files):
+    with tarfile.open(path, "w") as t:
+        for name, data in files:
+            ti = tarfile.TarInfo(name); ti.size = len(data); t.addfile(ti, io.BytesIO(data))
+# 12 large inputs of 64 MiB each, in one import
+for i in range(12):
+    tar(f"{d}/big{i}.tar", [(f"big{i}.bin", os.urandom(64 << 20))])
+# 12 inputs each carrying a bundle file just under the 16 MiB evidence cap
+body = json.dumps({"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+                   "verificationMaterial": {"publicKey": {"hint": "x" * (15 << 20)}},
+                   "messageSignature": {"messageDigest": {"algorithm": "SHA2_256", "digest": "AAAA"}, "signature": "AAAA"}}).encode()
+for i in range(12):
+    tar(f"{d}/ev{i}.tar", [(f"f{i}.bin", os.urandom(1024)), (f"f{i}.bin.sigstore.json", body)])
+# a tarball at the entry cap (50,000 entries)
+tar(f"{d}/entries.tar", [(f"e/{k}", b"") for k in range(50000)])
+# a policy at its caps: 1,024 globs over 8 documents, padded to ~1 MiB
+doc = ("apiVersion: policy.sigstore.dev/v1beta1\nkind: ClusterImagePolicy\nmetadata:\n  name: p{n}\nspec:\n  images:\n{globs}"
+       "  authorities:\n  - static:\n      action: pass\nstatus:\n  note: \"{pad}\"\n")
+globs = "".join(f"  - glob: \"ghcr.io/acme/app-{k}*\"\n" for k in range(128))
+open(f"{d}/policy.yaml", "w").write("---\n".join(doc.format(n=n, globs=globs, pad="x" * 120000) for n in range(8)))
+PY
+then
+    pol="$capdir/policy.yaml"
+    rm -rf "$work/cap-data"
+    cap_big=$(rss_mib "$airlock" --data-dir "$work/cap-data" import "$capdir"/big*.tar --policy "$pol")
+    rm -rf "$work/cap-data"
+    cap_ev=$(rss_mib "$airlock" --data-dir "$work/cap-data" import "$capdir"/ev*.tar --policy "$pol")
+    rm -rf "$work/cap-data"
+    cap_entries=$(rss_mib "$airlock" --data-dir "$work/cap-data" import "$capdir/entries.tar" --policy "$pol")
+    rm -rf "$work/cap-data"
+    cap_policy=$(rss_mib "$airlock" --data-dir "$work/cap-data" import "$capdir/big0.tar" --policy "$pol")
+    rm -rf "$work/cap-data"
+    cap_floor=$(rss_mib "$airlock" --data-dir "$work/cap-data" import "$capdir/ev0.tar" --policy "$pol")
+else
+    echo "   (python3 could not write the cap inputs: skipped)"
+    cap_big=nan cap_ev=nan cap_entries=nan cap_policy=nan cap_floor=nan
+fi
+rm -rf "$capdir" "$work/cap-data"
+
 # ---- hostile batch input --------------------------------------------------------------------
 
 echo "== verify-bundle --batch on endless input: /dev/zero and a 1.5 GB file without a newline"
@@ -458,6 +505,13 @@ echo
 printf '%-58s %12s   %s\n' "Wheelhouse, ${wheels} wheels with PEP 740 attestations" "ms" "ratio"
 printf '%-58s %12s   %s\n' "  airlock import of the folder, wall (all cores)" "$(fmt "$wh_import_wall" 0)" \
     "$(fmt "$(ratio "$wh_import_wall" "$wh_batch_wall")" 2)x verify-bundle --batch of the same bundles ($(fmt "$wh_batch_wall" 0) ms)"
+echo
+printf '%-58s %12s\n' "Import peak memory at each cap (MiB)" "MiB"
+printf '%-58s %12s\n' "  12 inputs of 64 MiB in one import" "$(fmt "$cap_big" 1)"
+printf '%-58s %12s\n' "  12 inputs, each with a bundle of 15 MiB (the cap is 16)" "$(fmt "$cap_ev" 1)"
+printf '%-58s %12s\n' "  one tarball of 50,000 entries (the entry cap)" "$(fmt "$cap_entries" 1)"
+printf '%-58s %12s\n' "  a policy of ~1 MiB with 1,024 globs (both caps)" "$(fmt "$cap_policy" 1)"
+printf '%-58s %12s\n' "  baseline: one small input, same policy" "$(fmt "$cap_floor" 1)"
 echo
 printf '%-58s %12s\n' "Hostile batch input (refused, exit 2)" "ms"
 printf '%-58s %12s\n' "  1.5 GB file without a newline, wall" "$(fmt "$endless_wall" 1)"

@@ -339,4 +339,127 @@ fn main() {
         nix::sys::signal::Signal::SIGTERM,
     );
     let _ = daemon.wait();
+    huge_records_memory(benching, &conf.join("policy.yaml"));
+}
+
+/// Peak RSS (VmHWM) of a process, in MiB.
+fn peak_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// The daemon's peak memory under 16 concurrent worst-case API requests (`/v1/results?limit=1000`
+/// over records at the evidence cap, 64 items of ~1.5 KB each), against its peak once started
+/// and idle, in the same run.
+fn huge_records_memory(benching: bool, policy: &Path) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, inbox) = (tmp.path().join("data"), tmp.path().join("inbox"));
+    std::fs::create_dir_all(&inbox).unwrap();
+    let n: u64 = if benching { 3000 } else { 40 };
+    {
+        let l = Ledger::open(&data, None).unwrap();
+        let item = serde_json::json!({
+            "origin": "claims.jsonl line 1",
+            "kind": "sigstore-bundle",
+            "verified": false,
+            "reason": "signature-invalid",
+            "message": "x".repeat(1400),
+        });
+        let mut i = 0;
+        while i < n {
+            let batch: Vec<RecordInput> = (i..(i + 100).min(n))
+                .map(|k| {
+                    let mut r = input(k);
+                    r.evidence = serde_json::Value::Array(vec![
+                        item.clone();
+                        airlock::limits::MAX_RECORD_EVIDENCE
+                    ]);
+                    r.evidence_omitted = 10_000 - airlock::limits::MAX_RECORD_EVIDENCE as u64;
+                    r
+                })
+                .collect();
+            l.append(&batch, airlock::clock::now()).unwrap();
+            i += 100;
+        }
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut daemon = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("daemon")
+        .arg("--inbox")
+        .arg(&inbox)
+        .arg("--policy")
+        .arg(policy)
+        .args([
+            "--listen",
+            &addr.to_string(),
+            "--rate-limit",
+            "0",
+            "--log-format",
+            "json",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < until, "the daemon did not listen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let idle = peak_mib(daemon.id());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (bytes, pages) = rt.block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..16 {
+            tasks.spawn(async move {
+                let mut got = (0usize, 0usize);
+                for _ in 0..4 {
+                    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+                    s.write_all(b"GET /v1/results?limit=1000 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                        .await
+                        .unwrap();
+                    let mut body = Vec::new();
+                    let _ = tokio::time::timeout(Duration::from_secs(60), s.read_to_end(&mut body)).await;
+                    got.0 = got.0.max(body.len());
+                    got.1 += 1;
+                }
+                got
+            });
+        }
+        let (mut most, mut pages) = (0, 0);
+        while let Some(Ok((b, p))) = tasks.join_next().await {
+            most = most.max(b);
+            pages += p;
+        }
+        (most, pages)
+    });
+    let loaded = peak_mib(daemon.id());
+    println!(
+        "daemon memory, 16 concurrent GET /v1/results?limit=1000 over {n} records at the evidence cap ({pages} pages, the largest {:.1} MiB): peak RSS {loaded:.1} MiB; baseline, the same daemon started and idle: {idle:.1} MiB ({:.2}×)",
+        bytes as f64 / (1024.0 * 1024.0),
+        loaded / idle
+    );
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(daemon.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    let _ = daemon.wait();
 }

@@ -170,6 +170,10 @@ pub const MAX_ZARF_YAML_BYTES: u64 = 4 * 1024 * 1024;
 /// Largest `checksums.txt` of a Zarf package (bytes): a line per file of the package.
 pub const MAX_ZARF_CHECKSUMS_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Most image globs in one policy file, all documents together: each compiles to a matcher of a
+/// few KiB (30,000 of them, what 1 MiB of globs makes, took 170 MiB). Real policy sets have tens.
+pub const MAX_POLICY_GLOBS: usize = 1024;
+
 /// Most YAML documents in one policy file.
 pub const MAX_POLICY_DOCUMENTS: usize = 256;
 
@@ -259,6 +263,14 @@ pub const MAX_API_HANDSHAKING_PER_CLIENT: usize = 16;
 
 /// The handshake deadline when over half of [`MAX_API_HANDSHAKING`] is in use (seconds).
 pub const API_HANDSHAKE_SECONDS_UNDER_PRESSURE: u64 = 2;
+
+/// Most pieces of evidence listed in one ledger record (the rest are counted in
+/// `evidenceOmitted`): bounds a record whatever a medium holds.
+pub const MAX_RECORD_EVIDENCE: usize = 64;
+
+/// Largest body of one API page (bytes): a page ends early, with `nextCursor` and `truncated`,
+/// when the next record would pass it.
+pub const MAX_API_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Most API connections served at once; more wait in the listen backlog.
 pub const MAX_API_CONNECTIONS: usize = 512;

@@ -99,17 +99,7 @@ fn write_wheelhouse_fixture() {
         };
         let m = fs::fake().mint(&spec);
         let b = &m.bundle;
-        let att = json!({
-            "version": 1,
-            "verification_material": {
-                "certificate": b["verificationMaterial"]["certificate"]["rawBytes"],
-                "transparency_entries": b["verificationMaterial"]["tlogEntries"],
-            },
-            "envelope": {
-                "statement": b["dsseEnvelope"]["payload"],
-                "signature": b["dsseEnvelope"]["signatures"][0]["sig"],
-            },
-        });
+        let att = oci::pep740_attestation(b);
         std::fs::write(house.join(&name), &wheel).unwrap();
         std::fs::write(
             house.join(format!("{name}.publish.attestation")),

@@ -183,15 +183,15 @@ fn the_tls_api_serves_the_ledger_in_its_record_shape() {
     assert_eq!(d.stop(Duration::from_secs(30)), 0);
 }
 
-#[test]
-fn mutual_tls_answers_only_clients_with_a_certificate_from_the_ca() {
-    let e = env();
-    let tls = server_tls(&e);
+/// The daemon serving the API over mutual TLS: its address, the server's TLS files and the
+/// clients' CA.
+fn mutual_tls_daemon(e: &Env) -> (Daemon, SocketAddr, Tls, Ca) {
+    let tls = server_tls(e);
     let clients = ca("airlock client CA");
     let ca_path = e.dir.path().join("clients.pem");
     std::fs::write(&ca_path, &clients.pem).unwrap();
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let mut d = e.daemon(&[
+    let d = e.daemon(&[
         "--listen",
         &addr.to_string(),
         "--tls-cert",
@@ -202,6 +202,13 @@ fn mutual_tls_answers_only_clients_with_a_certificate_from_the_ca() {
         ca_path.to_str().unwrap(),
     ]);
     wait_http(addr, Duration::from_secs(30));
+    (d, addr, tls, clients)
+}
+
+#[test]
+fn mutual_tls_answers_only_clients_with_a_certificate_from_the_ca() {
+    let e = env();
+    let (mut d, addr, tls, clients) = mutual_tls_daemon(&e);
 
     let (cert, key) = leaf(&clients, "dashboard", false);
     let good = tls_client(&tls.ca.pem, Some((&cert, &key)));
@@ -514,22 +521,7 @@ fn promtool_accepts_the_metrics_and_the_inbox_depth_counts_what_waits() {
 #[test]
 fn idle_unauthenticated_connections_do_not_starve_authenticated_clients() {
     let e = env();
-    let tls = server_tls(&e);
-    let clients = ca("airlock client CA");
-    let ca_path = e.dir.path().join("clients.pem");
-    std::fs::write(&ca_path, &clients.pem).unwrap();
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let mut d = e.daemon(&[
-        "--listen",
-        &addr.to_string(),
-        "--tls-cert",
-        tls.cert.to_str().unwrap(),
-        "--tls-key",
-        tls.key.to_str().unwrap(),
-        "--client-ca",
-        ca_path.to_str().unwrap(),
-    ]);
-    wait_http(addr, Duration::from_secs(30));
+    let (mut d, addr, tls, clients) = mutual_tls_daemon(&e);
     // 700 connections from 127.0.0.2 that never start a handshake (bounded: they are dropped
     // with the runtime at the end of the test).
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -252,3 +252,42 @@ fn hostile_entry_name_is_shown_escaped_in_the_table() {
     );
     assert!(text.contains("x\\x1b]0;pwned\\x07"), "{text}");
 }
+
+/// A medium with thousands of pieces of evidence for one file: its ledger record lists at most
+/// 64 (the verified first) and counts the rest, so no record (and no API page) grows with what a
+/// stick holds.
+#[test]
+fn thousands_of_evidence_items_make_a_bounded_record() {
+    let e = env(&all_policy());
+    let file = b"one file, many claims".to_vec();
+    let digest = fs::sha256(&file);
+    let m = fs::fake().mint(&fs::Spec::v03());
+    let mut bundle = m.bundle.clone();
+    bundle["messageSignature"]["messageDigest"]["digest"] = serde_json::json!(fs::b64(&digest));
+    let line = serde_json::to_string(&bundle).unwrap();
+    let dir = e.dir.path().join("claims");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("file.bin"), &file).unwrap();
+    std::fs::write(dir.join("claims.jsonl"), format!("{line}\n").repeat(3000)).unwrap();
+    let r = e.import(&[&dir]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .arg("--data-dir")
+        .arg(&e.data)
+        .args(["query", "--json"])
+        .output()
+        .unwrap();
+    let records: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rec = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "artifact")
+        .unwrap();
+    // (The JSON-lines reader stops at its own cap of 1,024 lines; all it read is counted.)
+    let found = r.artifacts()[0]["evidence"].as_array().unwrap().len();
+    assert!(found > 64, "{found}");
+    assert_eq!(rec["evidence"].as_array().unwrap().len(), 64);
+    assert_eq!(rec["evidenceOmitted"], found - 64);
+    assert!(serde_json::to_vec(rec).unwrap().len() < 512 * 1024);
+}

@@ -76,18 +76,7 @@ fn attestation(leaf: LeafSpec, subject_name: &str, digest: &str, ptype: &str) ->
         ..fs::Spec::v03().dsse()
     };
     let m = fs::fake().mint(&spec);
-    let b = &m.bundle;
-    json!({
-        "version": 1,
-        "verification_material": {
-            "certificate": b["verificationMaterial"]["certificate"]["rawBytes"],
-            "transparency_entries": b["verificationMaterial"]["tlogEntries"],
-        },
-        "envelope": {
-            "statement": b["dsseEnvelope"]["payload"],
-            "signature": b["dsseEnvelope"]["signatures"][0]["sig"],
-        },
-    })
+    oci::pep740_attestation(&m.bundle)
 }
 
 fn hex256(b: &[u8]) -> String {

@@ -445,6 +445,10 @@ pub struct ResultsPage {
     /// Pass as `cursor` for the next page; absent on the last.
     pub next_cursor: Option<String>,
     pub limit: usize,
+    /// The page ended before `limit` records because it reached the byte cap
+    /// ([`limits::MAX_API_RESPONSE_BYTES`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// A path segment, or why axum could not decode it (answered as JSON like every error).
@@ -512,20 +516,38 @@ async fn results(
         verdict: q.verdict,
         import_id: None,
         tarball_sha256: q.tarball.as_deref().map(Filter::tarball_sha256_of),
-        // One more than the page, to know whether there is a next one.
+        // One more than the page, to know whether there is a next one; and no more bytes than
+        // a page may hold (plus the record that passes it).
         limit: Some(limit + 1),
         before,
+        max_bytes: Some(limits::MAX_API_RESPONSE_BYTES),
     };
     match st.shared.ledger.query(&f) {
         Ok(mut rs) => {
-            let next = (rs.len() > limit).then(|| {
-                rs.truncate(limit);
-                rs.last().map(|r| r.id.to_string())
-            });
+            let mut more = rs.len() > limit;
+            rs.truncate(limit);
+            // A page is bounded in bytes too: it ends before the record that would pass the
+            // cap (never before the first), and says so.
+            let mut bytes = 0usize;
+            let mut keep = rs.len();
+            for (i, r) in rs.iter().enumerate() {
+                bytes = bytes.saturating_add(serde_json::to_vec(r).map_or(0, |v| v.len() + 1));
+                if i > 0 && bytes > limits::MAX_API_RESPONSE_BYTES {
+                    keep = i;
+                    break;
+                }
+            }
+            let truncated = keep < rs.len();
+            if truncated {
+                rs.truncate(keep);
+                more = true;
+            }
+            let next = more.then(|| rs.last().map(|r| r.id.to_string())).flatten();
             Json(ResultsPage {
                 results: rs,
-                next_cursor: next.flatten(),
+                next_cursor: next,
                 limit,
+                truncated,
             })
             .into_response()
         }

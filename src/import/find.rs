@@ -145,6 +145,20 @@ fn file_evidence(
     )
 }
 
+/// A converted bundle as material (`make` wraps it) with the digests it names, or what broke it.
+fn converted(
+    bundle: Result<Bundle, (&'static str, String)>,
+    make: impl FnOnce(Box<Bundle>) -> Material,
+) -> Parsed {
+    match bundle {
+        Ok(b) => {
+            let d = named_digests(&b);
+            (make(Box::new(b)), d)
+        }
+        Err((code, message)) => (Material::Broken { code, message }, Vec::new()),
+    }
+}
+
 fn broken_evidence(origin: String, code: &'static str, message: String) -> Evidence {
     Evidence {
         origin,
@@ -394,21 +408,11 @@ pub fn contents(
                                     });
                                 }
                             }
-                            let (material, digests) = match c.bundle {
-                                Ok(b) => {
-                                    let d = named_digests(&b);
-                                    (
-                                        Material::Pep740 {
-                                            bundle: Box::new(b),
-                                            publisher: c.publisher,
-                                        },
-                                        d,
-                                    )
-                                }
-                                Err((code, message)) => {
-                                    (Material::Broken { code, message }, Vec::new())
-                                }
-                            };
+                            let publisher = c.publisher;
+                            let (material, digests) = converted(c.bundle, |b| Material::Pep740 {
+                                bundle: b,
+                                publisher,
+                            });
                             bind(
                                 &mut out,
                                 &stem,
@@ -440,21 +444,11 @@ pub fn contents(
                                 label: "predicateType",
                                 bytes: a.predicate_type.clone().into_bytes(),
                             });
-                            let (material, digests) = match a.bundle {
-                                Ok(b) => {
-                                    let d = named_digests(&b);
-                                    (
-                                        Material::Npm {
-                                            bundle: Box::new(b),
-                                            predicate_type: a.predicate_type,
-                                        },
-                                        d,
-                                    )
-                                }
-                                Err((code, message)) => {
-                                    (Material::Broken { code, message }, Vec::new())
-                                }
-                            };
+                            let predicate_type = a.predicate_type;
+                            let (material, digests) = converted(a.bundle, |b| Material::Npm {
+                                bundle: b,
+                                predicate_type,
+                            });
                             bind(
                                 &mut out,
                                 &stem,

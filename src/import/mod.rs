@@ -1023,12 +1023,20 @@ pub fn ledger_records(report: &ImportReport) -> Vec<crate::store::RecordInput> {
                     integrated_time: t.integrated_time,
                 })
                 .collect();
-            r.evidence = serde_json::to_value(&a.evidence).unwrap_or_default();
-            r.stored_evidence = a
-                .evidence
-                .iter()
-                .flat_map(|e| e.stored.iter().cloned())
-                .collect();
+            // A record stays small whatever the medium holds (one folder with 10,000 referrers
+            // made a 15 MB record): the evidence that verified first, then the rest, up to the
+            // cap; how many more there were is said. The bytes of all of it are stored once by
+            // digest anyway.
+            let mut kept: Vec<&report::EvidenceResult> =
+                a.evidence.iter().filter(|e| e.verified).collect();
+            kept.extend(a.evidence.iter().filter(|e| !e.verified));
+            let omitted = kept
+                .len()
+                .saturating_sub(crate::limits::MAX_RECORD_EVIDENCE);
+            kept.truncate(crate::limits::MAX_RECORD_EVIDENCE);
+            r.evidence = serde_json::to_value(&kept).unwrap_or_default();
+            r.evidence_omitted = omitted as u64;
+            r.stored_evidence = kept.iter().flat_map(|e| e.stored.iter().cloned()).collect();
             r.stored_evidence.sort();
             r.stored_evidence.dedup();
             out.push(r);

@@ -14,7 +14,6 @@
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
 use serde::Deserialize;
 
 use crate::policy::Matcher;
@@ -61,8 +60,21 @@ pub enum Mode {
 #[derive(Debug, Clone)]
 pub struct Glob {
     pub glob: String,
-    re: Regex,
+    tokens: Vec<GlobToken>,
 }
+
+/// One piece of a compiled glob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GlobToken {
+    Byte(u8),
+    /// `*`: anything within one path segment.
+    Star,
+    /// `**`: anything.
+    AnyStar,
+}
+
+/// Longest glob accepted (bytes).
+const MAX_GLOB_BYTES: usize = 1024;
 
 impl Glob {
     pub fn compile(glob: &str) -> Result<Glob, String> {
@@ -74,30 +86,77 @@ impl Glob {
             g => g,
         };
         let valid = !normalized.is_empty()
+            && normalized.len() <= MAX_GLOB_BYTES
             && normalized
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-_:/*.@".contains(&b));
         if !valid {
             return Err(format!("invalid glob \"{}\"", crate::text::escape(glob)));
         }
-        let mut re = String::from("^");
-        let mut chars = normalized.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '*' if chars.peek() == Some(&'*') => {
-                    chars.next();
-                    re.push_str(".*");
+        // Matched by a table over the name (no regular expression: a regex per glob kept a
+        // lazy automaton cache of its own, and a thousand globs over thousands of names took
+        // gigabytes).
+        let mut tokens = Vec::new();
+        let bytes = normalized.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            if b == b'*' {
+                if bytes.get(i + 1) == Some(&b'*') {
+                    tokens.push(GlobToken::AnyStar);
+                    i += 2;
+                } else {
+                    tokens.push(GlobToken::Star);
+                    i += 1;
                 }
-                '*' => re.push_str("[^/]*"),
-                c => re.push_str(&regex::escape(&c.to_string())),
+            } else {
+                tokens.push(GlobToken::Byte(b));
+                i += 1;
             }
         }
-        re.push('$');
-        let re = Regex::new(&re).map_err(|e| e.to_string())?;
         Ok(Glob {
             glob: glob.to_string(),
-            re,
+            tokens,
         })
+    }
+
+    /// The whole of `name` against the glob: `*` never crosses a `/`, `**` may. One pass of
+    /// the tokens over a row of reachable positions: linear in each, no backtracking.
+    fn whole_match(&self, name: &str) -> bool {
+        let t = name.as_bytes();
+        let mut cur = vec![false; t.len() + 1];
+        let mut next = vec![false; t.len() + 1];
+        if let Some(c) = cur.first_mut() {
+            *c = true;
+        }
+        for tok in &self.tokens {
+            next.iter_mut().for_each(|x| *x = false);
+            match tok {
+                GlobToken::Byte(c) => {
+                    for (j, &b) in t.iter().enumerate() {
+                        if cur[j] && b == *c {
+                            next[j + 1] = true;
+                        }
+                    }
+                }
+                GlobToken::Star | GlobToken::AnyStar => {
+                    let mut reach = false;
+                    for j in 0..=t.len() {
+                        let cross = match (tok, j.checked_sub(1).and_then(|k| t.get(k))) {
+                            (GlobToken::Star, Some(b'/')) => false,
+                            (_, Some(_)) => true,
+                            (_, None) => false,
+                        };
+                        reach = cur[j] || (reach && cross);
+                        next[j] = reach;
+                    }
+                }
+            }
+            std::mem::swap(&mut cur, &mut next);
+            if !cur.iter().any(|x| *x) {
+                return false;
+            }
+        }
+        cur.last().copied().unwrap_or(false)
     }
 
     /// Whether `name` matches (an image reference, a chart name, a file name).
@@ -105,10 +164,10 @@ impl Glob {
     /// As policy-controller does, a short Docker Hub name (`busybox`, `acme/app`) is also tried
     /// in its resolved form (`index.docker.io/library/busybox`).
     pub fn matches(&self, name: &str) -> bool {
-        if self.re.is_match(name) {
+        if self.whole_match(name) {
             return true;
         }
-        resolved_docker_name(name).is_some_and(|full| self.re.is_match(&full))
+        resolved_docker_name(name).is_some_and(|full| self.whole_match(&full))
     }
 }
 
@@ -438,6 +497,16 @@ impl PolicySet {
             };
             let Some(raw) = raw else { continue }; // an empty document (a trailing ---)
             policies.push(convert(file, n, raw, load_key)?);
+            let globs: usize = policies
+                .iter()
+                .map(|p: &ClusterImagePolicy| p.images.len())
+                .sum();
+            if globs > crate::limits::MAX_POLICY_GLOBS {
+                return Err(whole(format!(
+                    "more than {} image globs in all",
+                    crate::limits::MAX_POLICY_GLOBS
+                )));
+            }
         }
         if policies.is_empty() {
             return Err(whole("no ClusterImagePolicy in the file".into()));
@@ -499,6 +568,12 @@ fn convert(
         return Err(err(
             "spec.images",
             "at least one image glob is required".into(),
+        ));
+    }
+    if spec.images.len() > crate::limits::MAX_POLICY_GLOBS {
+        return Err(err(
+            "spec.images",
+            format!("more than {} image globs", crate::limits::MAX_POLICY_GLOBS),
         ));
     }
     let mut images = Vec::new();
@@ -941,5 +1016,22 @@ spec:
             Some("index.docker.io/acme/app:latest")
         );
         assert_eq!(resolved_docker_name("ghcr.io/acme/app"), None);
+    }
+
+    #[test]
+    fn globs_match_as_policy_controller_without_regular_expressions() {
+        let g = |p: &str| Glob::compile(p).unwrap();
+        assert!(g("ghcr.io/acme/*").matches("ghcr.io/acme/app"));
+        assert!(!g("ghcr.io/acme/*").matches("ghcr.io/acme/a/b"));
+        assert!(g("ghcr.io/**").matches("ghcr.io/acme/a/b:v1"));
+        assert!(g("ghcr.io/acme/app*").matches("ghcr.io/acme/app:v1"));
+        assert!(
+            !g("ghcr.io/acme/app").matches("ghcr.io/acme/app:v1"),
+            "whole name"
+        );
+        assert!(g("*").matches("busybox"), "short Docker Hub names resolve");
+        assert!(g("**").matches(""));
+        let long = "a/".repeat(300);
+        assert!(!g("*/*/*/x").matches(&long));
     }
 }

@@ -564,13 +564,15 @@ impl Ledger {
             Some(b) => self.records.range(..id_key(b)),
             None => self.records.iter(),
         };
+        let mut bytes = 0usize;
         for kv in all.rev() {
             let (_, v) = kv.map_err(db_err)?;
             let r: Record =
                 serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             if f.matches(&r) {
                 out.push(r);
-                if out.len() >= limit {
+                bytes = bytes.saturating_add(v.len());
+                if out.len() >= limit || f.max_bytes.is_some_and(|m| bytes >= m) {
                     break;
                 }
             }
@@ -588,6 +590,7 @@ impl Ledger {
         limit: usize,
     ) -> Result<Vec<Record>, StoreError> {
         let mut out = Vec::new();
+        let mut bytes = 0usize;
         for k in keys {
             let (k, _) = k.map_err(db_err)?;
             let id_bytes = k.get(id_at..).unwrap_or_default();
@@ -598,8 +601,11 @@ impl Ledger {
             );
             if let Some(r) = self.get(id)? {
                 if f.matches(&r) {
+                    if f.max_bytes.is_some() {
+                        bytes = bytes.saturating_add(serde_json::to_vec(&r).map_or(0, |v| v.len()));
+                    }
                     out.push(r);
-                    if out.len() >= limit {
+                    if out.len() >= limit || f.max_bytes.is_some_and(|m| bytes >= m) {
                         break;
                     }
                 }

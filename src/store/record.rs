@@ -98,6 +98,14 @@ pub struct RecordInput {
     /// stored once in the ledger and shared by every record that names them.
     #[serde(default)]
     pub stored_evidence: Vec<String>,
+    /// Pieces of evidence past the cap a record lists (absent from records that had none:
+    /// their hash is unchanged).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub evidence_omitted: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A sealed ledger record. Serialized with its body's fields inline (the stored and hashed
@@ -145,6 +153,8 @@ struct RecordWire {
     kept_at: Option<String>,
     #[serde(default)]
     stored_evidence: Vec<String>,
+    #[serde(default)]
+    evidence_omitted: u64,
     prev_hash: String,
     hash: String,
     hmac: String,
@@ -175,6 +185,7 @@ impl From<RecordWire> for Record {
                 evidence: w.evidence,
                 kept_at: w.kept_at,
                 stored_evidence: w.stored_evidence,
+                evidence_omitted: w.evidence_omitted,
             },
             prev_hash: w.prev_hash,
             hash: w.hash,
@@ -265,6 +276,9 @@ pub struct Filter {
     pub limit: Option<usize>,
     /// Only records with an id below this one (the cursor of the next page, newest first).
     pub before: Option<u64>,
+    /// Stop once the records read reach this many bytes (as stored), the one that reaches it
+    /// included: a page bounded in bytes never reads a thousand huge records first.
+    pub max_bytes: Option<usize>,
 }
 
 impl Filter {

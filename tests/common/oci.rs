@@ -331,3 +331,20 @@ pub fn keyless_policy(name: &str, globs: &[&str]) -> String {
 pub fn b64s(b: &[u8]) -> String {
     b64(b)
 }
+
+/// A PEP 740 attestation object made of a minted DSSE bundle (what pypi-attestations'
+/// `Attestation.from_bundle` writes): the certificate, the log entries, the statement and its
+/// one signature.
+pub fn pep740_attestation(bundle: &Value) -> Value {
+    json!({
+        "version": 1,
+        "verification_material": {
+            "certificate": bundle["verificationMaterial"]["certificate"]["rawBytes"],
+            "transparency_entries": bundle["verificationMaterial"]["tlogEntries"],
+        },
+        "envelope": {
+            "statement": bundle["dsseEnvelope"]["payload"],
+            "signature": bundle["dsseEnvelope"]["signatures"][0]["sig"],
+        },
+    })
+}

@@ -36,9 +36,15 @@ pub struct Env {
 /// policy (with its HMAC key, owner-only) beside it; an empty inbox on the same filesystem.
 pub fn env() -> Env {
     let e = env_without_trust_root();
+    install_test_root(&e.data);
+    e
+}
+
+/// `trust import` of the examples' TEST-ONLY trust root into `data`.
+fn install_test_root(data: &Path) {
     let out = Command::new(BIN)
         .arg("--data-dir")
-        .arg(&e.data)
+        .arg(data)
         .args(["trust", "import", "--trusted-root"])
         .arg(example("test-trust-root.TEST-ONLY.json"))
         .output()
@@ -48,7 +54,6 @@ pub fn env() -> Env {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    e
 }
 
 /// [`env`] with the data dir and the inbox under `base` (a file system of the test's own, a
@@ -58,18 +63,7 @@ pub fn env_in(base: &Path) -> Env {
     e.data = base.join("data");
     e.inbox = base.join("inbox");
     std::fs::create_dir_all(&e.inbox).unwrap();
-    let out = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(&e.data)
-        .args(["trust", "import", "--trusted-root"])
-        .arg(example("test-trust-root.TEST-ONLY.json"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    install_test_root(&e.data);
     e
 }
 
