@@ -849,4 +849,68 @@ mod tests {
         };
         assert!(c.check().is_ok());
     }
+
+    /// A page of huge records ends at the byte cap, says so, and its cursor leads on (found by
+    /// the adversarial run: `/v1/results?limit=1000` answered 34 MB).
+    #[test]
+    fn a_page_of_huge_records_ends_at_the_byte_cap_and_says_so() {
+        let d = tempfile::tempdir().unwrap();
+        let data = d.path().join("data");
+        let inbox = d.path().join("inbox");
+        std::fs::create_dir_all(&inbox).unwrap();
+        let ledger = crate::store::Ledger::open(&data, None).unwrap();
+        let item = serde_json::json!({"origin": "o", "kind": "k", "message": "x".repeat(4000)});
+        let records: Vec<crate::store::RecordInput> = (0..40)
+            .map(|_| crate::store::RecordInput {
+                kind: "artifact".into(),
+                verdict: "rejected".into(),
+                evidence: serde_json::Value::Array(vec![item.clone(); 64]),
+                ..Default::default()
+            })
+            .collect();
+        ledger.append(&records, crate::clock::now()).unwrap();
+        let shared = Arc::new(Shared {
+            ledger,
+            journal: crate::daemon::journal::Journal::open(&data).unwrap(),
+            metrics: Arc::new(crate::metrics::Metrics::new()),
+            trust_instance: crate::trust::PUBLIC_GOOD.into(),
+            data_dir: data,
+            inbox,
+            failing: Default::default(),
+        });
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let get = |uri: String| {
+            let req = axum::http::Request::builder()
+                .uri(uri)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            rt.block_on(async {
+                let resp = tower::ServiceExt::oneshot(app(shared.clone(), 0), req)
+                    .await
+                    .unwrap();
+                let body = axum::body::to_bytes(resp.into_body(), 64 << 20)
+                    .await
+                    .unwrap();
+                (
+                    body.len(),
+                    serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+                )
+            })
+        };
+        let (bytes, page) = get("/v1/results?limit=1000".into());
+        assert!(
+            bytes <= limits::MAX_API_RESPONSE_BYTES + 300 * 1024,
+            "{bytes}"
+        );
+        let n = page["results"].as_array().unwrap().len();
+        assert!(n > 0 && n < 40, "{n}");
+        assert_eq!(page["truncated"], true);
+        let cursor = page["nextCursor"].as_str().unwrap().to_string();
+        let (_, next) = get(format!("/v1/results?limit=1000&cursor={cursor}"));
+        assert!(!next["results"].as_array().unwrap().is_empty());
+    }
 }
