@@ -1340,15 +1340,22 @@ fn a_timestamp_re_signed_with_the_same_version_is_not_adopted() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn an_unrelated_target_listed_with_sha512_only_does_not_stop_the_refresh() -> TestResult {
-    let tmp = tempfile::tempdir()?;
-    let mut repo = TufRepo::create(tmp.path().join("repo"))?;
+/// A repository whose snapshot and timestamp pin no hash or length of the files they name (so a
+/// test may re-sign targets metadata in place), installed.
+fn unpinned_repo_installed(tmp: &Path) -> Result<(TufRepo, Airlock), tuf_repo::Error> {
+    let mut repo = TufRepo::create(tmp.join("repo"))?;
     repo.meta_hashes = false;
     repo.meta_lengths = false;
     repo.publish()?;
-    let airlock = Airlock::new(tmp.path());
+    let airlock = Airlock::new(tmp);
     airlock.init(&repo.root_path(1), repo.dir(), None)?.ok()?;
+    Ok((repo, airlock))
+}
+
+#[test]
+fn an_unrelated_target_listed_with_sha512_only_does_not_stop_the_refresh() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let (mut repo, airlock) = unpinned_repo_installed(tmp.path())?;
     repo.targets
         .insert(TRUSTED_ROOT_NAME.into(), STAGING_TRUSTED_ROOT.to_vec());
     let p = repo.publish()?;
@@ -1374,12 +1381,7 @@ fn an_unrelated_target_listed_with_sha512_only_does_not_stop_the_refresh() -> Te
 #[test]
 fn the_trusted_root_listed_with_sha512_only_is_checked_by_sha512() -> TestResult {
     let tmp = tempfile::tempdir()?;
-    let mut repo = TufRepo::create(tmp.path().join("repo"))?;
-    repo.meta_hashes = false;
-    repo.meta_lengths = false;
-    repo.publish()?;
-    let airlock = Airlock::new(tmp.path());
-    airlock.init(&repo.root_path(1), repo.dir(), None)?.ok()?;
+    let (mut repo, airlock) = unpinned_repo_installed(tmp.path())?;
     let before = airlock.state()?;
     let p = repo.publish()?;
     let sha512 = |b: &[u8]| hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA512, b));

@@ -801,6 +801,23 @@ mod tests {
         assert!(is_digest(&format!("sha512:{}", "a".repeat(128))));
     }
 
+    /// What the API serves, over `data` and `inbox`, with `ledger` open.
+    fn shared_of(
+        data: std::path::PathBuf,
+        inbox: std::path::PathBuf,
+        ledger: crate::store::Ledger,
+    ) -> Arc<Shared> {
+        Arc::new(Shared {
+            ledger,
+            journal: crate::daemon::journal::Journal::open(&data).unwrap(),
+            metrics: Arc::new(crate::metrics::Metrics::new()),
+            trust_instance: crate::trust::PUBLIC_GOOD.into(),
+            data_dir: data,
+            inbox,
+            failing: Default::default(),
+        })
+    }
+
     /// Found by fuzz/api_request: `/readyz` on a data dir whose factory trust root was not yet
     /// installed ran TUF code (which starts its own runtime) on an async worker, and panicked.
     #[test]
@@ -809,15 +826,8 @@ mod tests {
         let data = d.path().join("data");
         let inbox = d.path().join("inbox");
         std::fs::create_dir_all(&inbox).unwrap();
-        let shared = Arc::new(Shared {
-            ledger: crate::store::Ledger::open(&data, None).unwrap(),
-            journal: crate::daemon::journal::Journal::open(&data).unwrap(),
-            metrics: Arc::new(crate::metrics::Metrics::new()),
-            trust_instance: crate::trust::PUBLIC_GOOD.into(),
-            data_dir: data,
-            inbox,
-            failing: Default::default(),
-        });
+        let ledger = crate::store::Ledger::open(&data, None).unwrap();
+        let shared = shared_of(data, inbox, ledger);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -869,15 +879,7 @@ mod tests {
             })
             .collect();
         ledger.append(&records, crate::clock::now()).unwrap();
-        let shared = Arc::new(Shared {
-            ledger,
-            journal: crate::daemon::journal::Journal::open(&data).unwrap(),
-            metrics: Arc::new(crate::metrics::Metrics::new()),
-            trust_instance: crate::trust::PUBLIC_GOOD.into(),
-            data_dir: data,
-            inbox,
-            failing: Default::default(),
-        });
+        let shared = shared_of(data, inbox, ledger);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
