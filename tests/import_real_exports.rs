@@ -843,3 +843,14 @@ fn crane_era_signature_tag_named_only_in_base_name_is_evidence_not_an_image() {
     assert_eq!(r.artifacts().len(), 1, "{}", r.stdout);
     assert_eq!(r.artifacts()[0]["evidence"][0]["kind"], "cosign-signature");
 }
+
+#[test]
+fn a_docker_hub_short_name_given_by_the_operator_is_recorded_in_full() {
+    let e = env(&oci::keyless_policy("hub", &["docker.io/library/alpine*"]));
+    let (l, _) = cosign_v3_saved("hub");
+    let t = e.file("hub.tar", &tar_of(&l.files("")));
+    let r = e.import_with(&[&t], &["--image", "alpine:3.20"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(references(&r.artifacts()[0])
+        .contains(&("docker.io/library/alpine:3.20".into(), "operator".into())));
+}

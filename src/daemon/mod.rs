@@ -848,6 +848,16 @@ impl Worker<'_> {
         for u in &outcome.unusable {
             records.push(self.input_record(entry, bytes, u.code, u.message.clone()));
         }
+        // The operator dropped `NAME` in the inbox: messages name it, not the work area.
+        let work = crate::text::ShownPath(work_file).to_string();
+        let shown = crate::text::escape(&entry.name);
+        for r in &mut records {
+            if let Some(m) = r.message.as_mut() {
+                if m.contains(&work) {
+                    *m = m.replace(&work, &shown);
+                }
+            }
+        }
         Ok((records, outcome.blobs))
     }
 

@@ -454,7 +454,12 @@ fn import_one(
             let mut names = a.names.clone();
             if let (Some((tl, ta)), Some(name)) = (operator_target, req.image) {
                 if (tl, ta) == (li, ai) {
-                    names.insert(0, NameRef::new(name, NameSource::Operator));
+                    // A Docker Hub short name (`alpine:3.20`) is recorded in full.
+                    let full = match crate::reference::parse(name) {
+                        Some(r) if !name.contains('/') => r.canonical(),
+                        _ => name.to_string(),
+                    };
+                    names.insert(0, NameRef::new(full, NameSource::Operator));
                 }
             }
             let subject = check::Subject {
@@ -772,8 +777,10 @@ fn zarf_package(checker: &check::Checker<'_>, z: &find::ZarfPackage) -> Artifact
 /// The (layout, artifact) the operator's `--image` names: the one image of the input, else its
 /// one unnamed image. `Err` says why neither exists.
 fn operator_target(contents: &find::Contents, name: &str) -> Result<(usize, usize), String> {
-    if crate::reference::parse(name).is_none() || !name.contains('/') {
-        return Err("not an image reference with a repository (REGISTRY/REPOSITORY[:TAG])".into());
+    if crate::reference::parse(name).is_none() {
+        return Err(
+            "not an image reference (REGISTRY/REPOSITORY[:TAG], or a Docker Hub name)".into(),
+        );
     }
     let all: Vec<(usize, usize, &crate::oci::OciArtifact)> = contents
         .layouts
