@@ -516,38 +516,26 @@ async fn results(
         verdict: q.verdict,
         import_id: None,
         tarball_sha256: q.tarball.as_deref().map(Filter::tarball_sha256_of),
-        // One more than the page, to know whether there is a next one; and no more bytes than
-        // a page may hold (plus the record that passes it).
-        limit: Some(limit + 1),
+        limit: None,
         before,
-        max_bytes: Some(limits::MAX_API_RESPONSE_BYTES),
     };
-    match st.shared.ledger.query(&f) {
-        Ok(mut rs) => {
-            let mut more = rs.len() > limit;
-            rs.truncate(limit);
-            // A page is bounded in bytes too: it ends before the record that would pass the
-            // cap (never before the first), and says so.
-            let mut bytes = 0usize;
-            let mut keep = rs.len();
-            for (i, r) in rs.iter().enumerate() {
-                bytes = bytes.saturating_add(serde_json::to_vec(r).map_or(0, |v| v.len() + 1));
-                if i > 0 && bytes > limits::MAX_API_RESPONSE_BYTES {
-                    keep = i;
-                    break;
-                }
-            }
-            let truncated = keep < rs.len();
-            if truncated {
-                rs.truncate(keep);
-                more = true;
-            }
-            let next = more.then(|| rs.last().map(|r| r.id.to_string())).flatten();
+    // At most `limit` records, and a page ends before 4 MiB (the store stops reading there).
+    match st
+        .shared
+        .ledger
+        .page(&f, limit, limits::MAX_API_RESPONSE_BYTES)
+    {
+        Ok(page) => {
+            let next_cursor = if page.more {
+                page.records.last().map(|r| r.id.to_string())
+            } else {
+                None
+            };
             Json(ResultsPage {
-                results: rs,
-                next_cursor: next,
+                results: page.records,
+                next_cursor,
                 limit,
-                truncated,
+                truncated: page.truncated,
             })
             .into_response()
         }
@@ -801,6 +789,29 @@ mod tests {
         assert!(is_digest(&format!("sha512:{}", "a".repeat(128))));
     }
 
+    /// One GET through the API's router, in process: the status and the body.
+    fn get(shared: &Arc<Shared>, uri: &str) -> (u16, Vec<u8>) {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let req = axum::http::Request::builder()
+            .uri(uri)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        rt.block_on(async {
+            let resp = tower::ServiceExt::oneshot(app(shared.clone(), 0), req)
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            let body = axum::body::to_bytes(resp.into_body(), 64 << 20)
+                .await
+                .unwrap();
+            (status, body.to_vec())
+        })
+    }
+
     /// What the API serves, over `data` and `inbox`, with `ledger` open.
     fn shared_of(
         data: std::path::PathBuf,
@@ -828,20 +839,8 @@ mod tests {
         std::fs::create_dir_all(&inbox).unwrap();
         let ledger = crate::store::Ledger::open(&data, None).unwrap();
         let shared = shared_of(data, inbox, ledger);
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
         for (path, want) in [("/readyz", 503), ("/metrics", 200), ("/v1/trust-root", 200)] {
-            let req = axum::http::Request::builder()
-                .uri(path)
-                .body(axum::body::Body::empty())
-                .unwrap();
-            let resp = rt
-                .block_on(tower::ServiceExt::oneshot(app(shared.clone(), 0), req))
-                .unwrap();
-            assert_eq!(resp.status().as_u16(), want, "{path}");
+            assert_eq!(get(&shared, path).0, want, "{path}");
         }
     }
 
@@ -880,30 +879,11 @@ mod tests {
             .collect();
         ledger.append(&records, crate::clock::now()).unwrap();
         let shared = shared_of(data, inbox, ledger);
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let get = |uri: String| {
-            let req = axum::http::Request::builder()
-                .uri(uri)
-                .body(axum::body::Body::empty())
-                .unwrap();
-            rt.block_on(async {
-                let resp = tower::ServiceExt::oneshot(app(shared.clone(), 0), req)
-                    .await
-                    .unwrap();
-                let body = axum::body::to_bytes(resp.into_body(), 64 << 20)
-                    .await
-                    .unwrap();
-                (
-                    body.len(),
-                    serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
-                )
-            })
-        };
-        let (bytes, page) = get("/v1/results?limit=1000".into());
+        let (_, body) = get(&shared, "/v1/results?limit=1000");
+        let (bytes, page) = (
+            body.len(),
+            serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+        );
         assert!(
             bytes <= limits::MAX_API_RESPONSE_BYTES + 300 * 1024,
             "{bytes}"
@@ -912,7 +892,8 @@ mod tests {
         assert!(n > 0 && n < 40, "{n}");
         assert_eq!(page["truncated"], true);
         let cursor = page["nextCursor"].as_str().unwrap().to_string();
-        let (_, next) = get(format!("/v1/results?limit=1000&cursor={cursor}"));
+        let (_, next) = get(&shared, &format!("/v1/results?limit=1000&cursor={cursor}"));
+        let next: serde_json::Value = serde_json::from_slice(&next).unwrap();
         assert!(!next["results"].as_array().unwrap().is_empty());
     }
 }

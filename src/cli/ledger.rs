@@ -270,7 +270,6 @@ pub fn query(a: QueryArgs, data_dir: &Path) -> u8 {
         tarball_sha256: a.tarball_sha256.as_deref().map(Filter::tarball_sha256_of),
         limit: Some(a.limit),
         before: None,
-        max_bytes: None,
     };
     match l.query(&f) {
         Ok(rs) => {

@@ -57,6 +57,16 @@ pub struct Migration {
     pub records: u64,
 }
 
+/// One page of records (see [`Ledger::page`]).
+#[derive(Debug, Default)]
+pub struct Page {
+    pub records: Vec<Record>,
+    /// More records match past this page.
+    pub more: bool,
+    /// The page ended before its count because of its byte bound.
+    pub truncated: bool,
+}
+
 /// Why the ledger cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -522,7 +532,46 @@ impl Ledger {
 
     /// Records matching `f`, newest first, at most `f.limit`.
     pub fn query(&self, f: &Filter) -> Result<Vec<Record>, StoreError> {
-        // The most selective index given, else every record from the newest.
+        let limit = f.limit.unwrap_or(usize::MAX);
+        let mut out = Vec::new();
+        self.walk(f, |r, _| {
+            out.push(r);
+            out.len() < limit
+        })?;
+        Ok(out)
+    }
+
+    /// One page of the records matching `f`, newest first: at most `limit` of them and, past
+    /// the first, no more than `max_bytes` as stored (a page of huge records never reads a
+    /// thousand of them first); whether more match, and whether the byte bound ended it.
+    pub fn page(&self, f: &Filter, limit: usize, max_bytes: usize) -> Result<Page, StoreError> {
+        let mut page = Page::default();
+        let mut bytes = 0usize;
+        self.walk(f, |r, size| {
+            bytes = bytes.saturating_add(size);
+            if page.records.len() >= limit {
+                page.more = true;
+                return false;
+            }
+            if !page.records.is_empty() && bytes > max_bytes {
+                page.more = true;
+                page.truncated = true;
+                return false;
+            }
+            page.records.push(r);
+            true
+        })?;
+        Ok(page)
+    }
+
+    /// Every record matching `f`, newest first, with its size as stored, until `visit` says
+    /// stop (returns false). The most selective index given is walked, else the time index over
+    /// a window, else every record from the newest.
+    fn walk(
+        &self,
+        f: &Filter,
+        mut visit: impl FnMut(Record, usize) -> bool,
+    ) -> Result<(), StoreError> {
         let indexed = [
             (0, f.digest.as_deref()),
             (6, f.tarball_sha256.as_deref()),
@@ -531,8 +580,6 @@ impl Ledger {
             (4, f.import_id.as_deref()),
             (3, f.verdict.as_deref()),
         ];
-        let mut out = Vec::new();
-        let limit = f.limit.unwrap_or(usize::MAX);
         if let Some((i, Some(v))) = indexed.iter().find(|(_, v)| v.is_some()) {
             let mut prefix = v.as_bytes().to_vec();
             prefix.push(0);
@@ -546,7 +593,7 @@ impl Ledger {
                 }
                 None => tree.scan_prefix(&prefix),
             };
-            return self.collect(keys.rev(), prefix.len(), f, limit);
+            return self.walk_index(keys.rev(), prefix.len(), f, visit);
         }
         // A time window alone: the time index, over that window only.
         if f.since.is_some() || f.until.is_some() {
@@ -558,39 +605,31 @@ impl Ledger {
             hi.push(1); // past every id of the last second
             let tree = self.indexes.get(5).ok_or_else(|| db_err("index"))?;
             // Time keys are 20 digits and a NUL before the id.
-            return self.collect(tree.range(lo..hi).rev(), 21, f, limit);
+            return self.walk_index(tree.range(lo..hi).rev(), 21, f, visit);
         }
         let all = match f.before {
             Some(b) => self.records.range(..id_key(b)),
             None => self.records.iter(),
         };
-        let mut bytes = 0usize;
         for kv in all.rev() {
             let (_, v) = kv.map_err(db_err)?;
             let r: Record =
                 serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            if f.matches(&r) {
-                out.push(r);
-                bytes = bytes.saturating_add(v.len());
-                if out.len() >= limit || f.max_bytes.is_some_and(|m| bytes >= m) {
-                    break;
-                }
+            if f.matches(&r) && !visit(r, v.len()) {
+                break;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
-    /// The records an index scan names (the id follows `id_at` bytes of each key) that meet `f`,
-    /// at most `limit`.
-    fn collect(
+    /// [`Ledger::walk`] over an index scan (the id follows `id_at` bytes of each key).
+    fn walk_index(
         &self,
         keys: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
         id_at: usize,
         f: &Filter,
-        limit: usize,
-    ) -> Result<Vec<Record>, StoreError> {
-        let mut out = Vec::new();
-        let mut bytes = 0usize;
+        mut visit: impl FnMut(Record, usize) -> bool,
+    ) -> Result<(), StoreError> {
         for k in keys {
             let (k, _) = k.map_err(db_err)?;
             let id_bytes = k.get(id_at..).unwrap_or_default();
@@ -599,19 +638,16 @@ impl Ledger {
                     .try_into()
                     .map_err(|_| StoreError::Corrupt("index key".into()))?,
             );
-            if let Some(r) = self.get(id)? {
-                if f.matches(&r) {
-                    if f.max_bytes.is_some() {
-                        bytes = bytes.saturating_add(serde_json::to_vec(&r).map_or(0, |v| v.len()));
-                    }
-                    out.push(r);
-                    if out.len() >= limit || f.max_bytes.is_some_and(|m| bytes >= m) {
-                        break;
-                    }
-                }
+            let Some(v) = self.records.get(id_key(id)).map_err(db_err)? else {
+                continue;
+            };
+            let r: Record = serde_json::from_slice(&v)
+                .map_err(|e| StoreError::Corrupt(format!("record {id}: {e}")))?;
+            if f.matches(&r) && !visit(r, v.len()) {
+                break;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Walks the chain from the first record: every id present in order, every `prevHash` the

@@ -276,9 +276,6 @@ pub struct Filter {
     pub limit: Option<usize>,
     /// Only records with an id below this one (the cursor of the next page, newest first).
     pub before: Option<u64>,
-    /// Stop once the records read reach this many bytes (as stored), the one that reaches it
-    /// included: a page bounded in bytes never reads a thousand huge records first.
-    pub max_bytes: Option<usize>,
 }
 
 impl Filter {
