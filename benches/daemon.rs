@@ -211,35 +211,15 @@ fn main() {
     std::fs::write(tmp.path().join("server.pem"), cert_pem).unwrap();
     write_secret(&tmp.path().join("server.key"), &key.serialize_pem());
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let mut daemon = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("daemon")
-        .arg("--inbox")
-        .arg(&inbox)
-        .arg("--policy")
-        .arg(conf.join("policy.yaml"))
-        .args(["--listen", &addr.to_string(), "--rate-limit", "0"])
-        .args(["--settle-ms", "0", "--log-format", "json"])
-        .arg("--tls-cert")
-        .arg(tmp.path().join("server.pem"))
-        .arg("--tls-key")
-        .arg(tmp.path().join("server.key"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let until = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < until, "the daemon did not listen");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let tls_args = [
+        "--settle-ms".into(),
+        "0".into(),
+        "--tls-cert".into(),
+        tmp.path().join("server.pem").into_os_string(),
+        "--tls-key".into(),
+        tmp.path().join("server.key").into_os_string(),
+    ];
+    let (mut daemon, addr) = start_daemon(&data, &inbox, &conf.join("policy.yaml"), &tls_args);
 
     let mut roots = rustls::RootCertStore::empty();
     use rustls::pki_types::pem::PemObject;
@@ -334,12 +314,54 @@ fn main() {
             p50 / b50
         );
     });
+    stop_daemon(&mut daemon);
+    huge_records_memory(benching, &conf.join("policy.yaml"));
+}
+
+/// Starts the daemon on a free loopback port (no rate limit, JSON logs, `extra` flags) and waits
+/// until it listens.
+fn start_daemon(
+    data: &Path,
+    inbox: &Path,
+    policy: &Path,
+    extra: &[std::ffi::OsString],
+) -> (std::process::Child, std::net::SocketAddr) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let daemon = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("daemon")
+        .arg("--inbox")
+        .arg(inbox)
+        .arg("--policy")
+        .arg(policy)
+        .args(["--listen", &addr.to_string(), "--rate-limit", "0"])
+        .args(["--log-format", "json"])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < until, "the daemon did not listen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (daemon, addr)
+}
+
+/// SIGTERM, then waits for the exit.
+fn stop_daemon(daemon: &mut std::process::Child) {
     let _ = nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(daemon.id() as i32),
         nix::sys::signal::Signal::SIGTERM,
     );
     let _ = daemon.wait();
-    huge_records_memory(benching, &conf.join("policy.yaml"));
 }
 
 /// Peak RSS (VmHWM) of a process, in MiB.
@@ -388,37 +410,7 @@ fn huge_records_memory(benching: bool, policy: &Path) {
             i += 100;
         }
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let mut daemon = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("daemon")
-        .arg("--inbox")
-        .arg(&inbox)
-        .arg("--policy")
-        .arg(policy)
-        .args([
-            "--listen",
-            &addr.to_string(),
-            "--rate-limit",
-            "0",
-            "--log-format",
-            "json",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let until = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < until, "the daemon did not listen");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let (mut daemon, addr) = start_daemon(&data, &inbox, policy, &[]);
     std::thread::sleep(Duration::from_millis(300));
     let idle = peak_mib(daemon.id());
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -457,9 +449,5 @@ fn huge_records_memory(benching: bool, policy: &Path) {
         bytes as f64 / (1024.0 * 1024.0),
         loaded / idle
     );
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(daemon.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    let _ = daemon.wait();
+    stop_daemon(&mut daemon);
 }

@@ -179,11 +179,8 @@ pub fn main() -> u8 {
 
 /// Runs a parsed command line; returns the exit code.
 pub fn dispatch(cli: Cli) -> u8 {
-    // Before anything opens a file of the data dir: created owner-only, never through a link.
-    if let Err(e) = crate::datadir::prepare(&cli.data_dir) {
-        warn(&format!("airlock: [{}] {e}", e.code()));
-        return EXIT_USAGE;
-    }
+    // (The data dir is checked before: by `main`, or by the daemon's socket for each command
+    // sent through it.)
     match cli.command {
         Command::Trust {
             json,

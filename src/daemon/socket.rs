@@ -217,6 +217,10 @@ fn handle(mut conn: UnixStream, data_dir: &Path, work_lock: &WorkLock) -> std::i
             return frame(&mut conn, TAG_EXIT, &[crate::cli::EXIT_USAGE]);
         }
     };
+    // A link planted in the data dir since the daemon started is refused here too.
+    if let Err(e) = crate::datadir::prepare(data_dir) {
+        return refuse(&mut conn, &format!("[{}] {e}", e.code()));
+    }
     let out = conn.try_clone()?;
     let sink: crate::cli::Capture = {
         let mut out = out;

@@ -15,9 +15,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::archive::StagedFile;
+use crate::bundle::pep740;
 use crate::bundle::proof::ProofRecord;
 use crate::bundle::{Bundle, Content};
-use crate::evidence::{Evidence, Material};
+use crate::evidence::{Evidence, Material, RawPart};
 use crate::input::read_staged;
 use crate::limits;
 use crate::oci::{self, Orphan};
@@ -145,6 +146,42 @@ fn file_evidence(
     )
 }
 
+/// A file holding several pieces of evidence (a PEP 740 attestation set or provenance object,
+/// npm's attestations document): read capped and parsed into items, each made evidence by
+/// `item` (given its origin: the file's, with the item's index when there are several). A file
+/// that cannot be read or parsed is one piece of broken evidence.
+fn evidence_items<T>(
+    staging: &Path,
+    path: &str,
+    origin: &str,
+    parse: impl FnOnce(&[u8]) -> Result<Vec<T>, (&'static str, String)>,
+    item: impl Fn(T, String) -> (Evidence, Vec<String>),
+) -> Vec<(Evidence, Vec<String>)> {
+    let items = read_staged(staging, path, limits::MAX_BUNDLE_BYTES * 4)
+        .map_err(|m| ("attestation-unreadable", m))
+        .and_then(|b| parse(&b));
+    match items {
+        Err((code, message)) => vec![(
+            broken_evidence(origin.to_string(), code, message),
+            Vec::new(),
+        )],
+        Ok(list) => {
+            let many = list.len() > 1;
+            list.into_iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let origin = if many {
+                        format!("{origin} attestation {i}")
+                    } else {
+                        origin.to_string()
+                    };
+                    item(t, origin)
+                })
+                .collect()
+        }
+    }
+}
+
 /// A converted bundle as material (`make` wraps it) with the digests it names, or what broke it.
 fn converted(
     bundle: Result<Bundle, (&'static str, String)>,
@@ -167,9 +204,9 @@ fn broken_evidence(origin: String, code: &'static str, message: String) -> Evide
     }
 }
 
-fn raw_of(label: &'static str, bytes: Option<Vec<u8>>) -> Vec<crate::evidence::RawPart> {
+fn raw_of(label: &'static str, bytes: Option<Vec<u8>>) -> Vec<RawPart> {
     bytes
-        .map(|b| vec![crate::evidence::RawPart { label, bytes: b }])
+        .map(|b| vec![RawPart { label, bytes: b }])
         .unwrap_or_default()
 }
 
@@ -359,7 +396,7 @@ pub fn contents(
     }
     // Evidence is read first, bound once every digest it names is known.
     let mut pending: Vec<(String, Vec<String>, Evidence)> = Vec::new();
-    let mut bind = |_: &mut Contents, stem: &str, digests: Vec<String>, ev: Evidence| {
+    let mut bind = |stem: &str, digests: Vec<String>, ev: Evidence| {
         pending.push((stem.to_string(), digests, ev));
     };
     for (kind, path, stem) in evidence_files {
@@ -375,92 +412,63 @@ pub fn contents(
                             })
                             .map_err(|e| (e.code(), e.to_string()))
                     });
-                bind(&mut out, &stem, digests, ev);
+                bind(&stem, digests, ev);
             }
             "pep740" => {
-                let bytes = match read_staged(staging, &path, limits::MAX_BUNDLE_BYTES * 4) {
-                    Ok(b) => b,
-                    Err(m) => {
-                        let ev = broken_evidence(origin, "attestation-unreadable", m);
-                        bind(&mut out, &stem, Vec::new(), ev);
-                        continue;
+                let items = evidence_items(staging, &path, &origin, pep740::read, |c, origin| {
+                    let mut raw = raw_of("attestation", Some(c.raw));
+                    if let Some(j) = c
+                        .publisher
+                        .as_ref()
+                        .and_then(|p| serde_json::to_vec(p).ok())
+                    {
+                        raw.push(RawPart {
+                            label: "publisher",
+                            bytes: j,
+                        });
                     }
-                };
-                match crate::bundle::pep740::read(&bytes) {
-                    Err((code, message)) => {
-                        let ev = broken_evidence(origin, code, message);
-                        bind(&mut out, &stem, Vec::new(), ev);
-                    }
-                    Ok(list) => {
-                        let many = list.len() > 1;
-                        for (i, c) in list.into_iter().enumerate() {
-                            let origin = if many {
-                                format!("{origin} attestation {i}")
-                            } else {
-                                origin.clone()
-                            };
-                            let mut raw = raw_of("attestation", Some(c.raw));
-                            if let Some(p) = &c.publisher {
-                                if let Ok(j) = serde_json::to_vec(p) {
-                                    raw.push(crate::evidence::RawPart {
-                                        label: "publisher",
-                                        bytes: j,
-                                    });
-                                }
-                            }
-                            let publisher = c.publisher;
-                            let (material, digests) = converted(c.bundle, |b| Material::Pep740 {
-                                bundle: b,
-                                publisher,
-                            });
-                            bind(
-                                &mut out,
-                                &stem,
-                                digests,
-                                Evidence {
-                                    origin,
-                                    material,
-                                    raw,
-                                },
-                            );
-                        }
-                    }
+                    let publisher = c.publisher;
+                    let (material, digests) = converted(c.bundle, |b| Material::Pep740 {
+                        bundle: b,
+                        publisher,
+                    });
+                    (
+                        Evidence {
+                            origin,
+                            material,
+                            raw,
+                        },
+                        digests,
+                    )
+                });
+                for (ev, digests) in items {
+                    bind(&stem, digests, ev);
                 }
             }
             "npm" => {
-                let list = read_staged(staging, &path, limits::MAX_BUNDLE_BYTES * 4)
-                    .map_err(|m| ("attestation-unreadable", m))
-                    .and_then(|b| crate::bundle::pep740::read_npm(&b));
-                match list {
-                    Err((code, message)) => {
-                        let ev = broken_evidence(origin, code, message);
-                        bind(&mut out, &stem, Vec::new(), ev);
-                    }
-                    Ok(list) => {
-                        for (i, a) in list.into_iter().enumerate() {
-                            let origin = format!("{origin} attestation {i}");
-                            let mut raw = raw_of("bundle", Some(a.raw));
-                            raw.push(crate::evidence::RawPart {
-                                label: "predicateType",
-                                bytes: a.predicate_type.clone().into_bytes(),
-                            });
-                            let predicate_type = a.predicate_type;
-                            let (material, digests) = converted(a.bundle, |b| Material::Npm {
-                                bundle: b,
-                                predicate_type,
-                            });
-                            bind(
-                                &mut out,
-                                &stem,
-                                digests,
-                                Evidence {
-                                    origin,
-                                    material,
-                                    raw,
-                                },
-                            );
-                        }
-                    }
+                let items =
+                    evidence_items(staging, &path, &origin, pep740::read_npm, |a, origin| {
+                        let mut raw = raw_of("bundle", Some(a.raw));
+                        raw.push(RawPart {
+                            label: "predicateType",
+                            bytes: a.predicate_type.clone().into_bytes(),
+                        });
+                        let predicate_type = a.predicate_type;
+                        let (material, digests) = converted(a.bundle, |b| Material::Npm {
+                            bundle: b,
+                            predicate_type,
+                        });
+                        (
+                            Evidence {
+                                origin,
+                                material,
+                                raw,
+                            },
+                            digests,
+                        )
+                    });
+                for (ev, digests) in items {
+                    bind(&stem, digests, ev);
                 }
             }
             "jsonl" => {
@@ -468,17 +476,9 @@ pub fn contents(
                     Ok(b) => b,
                     Err(m) => {
                         bind(
-                            &mut out,
                             &stem,
                             Vec::new(),
-                            Evidence {
-                                origin,
-                                material: Material::Broken {
-                                    code: "bundle-unreadable",
-                                    message: m,
-                                },
-                                raw: Vec::new(),
-                            },
+                            broken_evidence(origin, "bundle-unreadable", m),
                         );
                         continue;
                     }
@@ -493,19 +493,9 @@ pub fn contents(
                     let (n, text) = match line {
                         Ok(l) => l,
                         Err(e) => {
-                            bind(
-                                &mut out,
-                                &stem,
-                                Vec::new(),
-                                Evidence {
-                                    origin: origin.clone(),
-                                    material: Material::Broken {
-                                        code: "bundle-unreadable",
-                                        message: e.to_string(),
-                                    },
-                                    raw: Vec::new(),
-                                },
-                            );
+                            let ev =
+                                broken_evidence(origin.clone(), "bundle-unreadable", e.to_string());
+                            bind(&stem, Vec::new(), ev);
                             break;
                         }
                     };
@@ -513,23 +503,12 @@ pub fn contents(
                         continue;
                     }
                     let origin = format!("{origin} line {n}");
-                    let (material, digests) = match Bundle::from_json(text.as_bytes()) {
-                        Ok(b) => {
-                            let d = named_digests(&b);
-                            (Material::Bundle(Box::new(b)), d)
-                        }
-                        Err(e) => (
-                            Material::Broken {
-                                code: e.code(),
-                                message: e.to_string(),
-                            },
-                            Vec::new(),
-                        ),
-                    };
+                    let bundle =
+                        Bundle::from_json(text.as_bytes()).map_err(|e| (e.code(), e.to_string()));
+                    let (material, digests) = converted(bundle, Material::Bundle);
                     // A JSON-lines file names its subjects by digest only.
                     let raw = raw_of("bundle", Some(text.into_bytes()));
                     bind(
-                        &mut out,
                         "",
                         digests,
                         Evidence {
@@ -560,7 +539,7 @@ pub fn contents(
                             .map_err(|e| (e.code(), e.to_string()))
                     },
                 );
-                bind(&mut out, &stem, digests, ev);
+                bind(&stem, digests, ev);
             }
             _ => {
                 let (ev, digests) =
@@ -574,7 +553,7 @@ pub fn contents(
                             })
                             .map_err(|e| (e.code(), e.to_string()))
                     });
-                bind(&mut out, &stem, digests, ev);
+                bind(&stem, digests, ev);
             }
         }
     }
