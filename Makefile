@@ -61,7 +61,7 @@ test-deps:
 	fi
 
 test: test-deps
-	$(CARGO) test --locked --all-targets
+	$(CARGO) test --locked --all-targets --features fault-injection
 
 # Criterion (benches/verify.rs), then whole commands and the peer (benches/commands.sh), one table.
 bench:

@@ -54,6 +54,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod api;
+pub mod app;
 pub mod archive;
 pub mod bundle;
 pub mod cli;
@@ -62,12 +63,14 @@ pub mod daemon;
 pub mod datadir;
 pub mod der;
 pub mod evidence;
+pub mod fault;
 pub mod import;
 pub mod input;
 pub mod limits;
 pub mod metrics;
 pub mod oci;
 pub mod policy;
+pub mod reason;
 pub mod reference;
 pub mod store;
 pub mod text;

@@ -224,11 +224,13 @@ pub const MAX_DAEMON_INBOX_ENTRIES: usize = 10_000;
 /// Most open entries of the daemon's journal read at start.
 pub const MAX_DAEMON_JOURNAL_ENTRIES: usize = 100_000;
 
-/// Largest request a client sends on the daemon's unix socket (its command line, bytes).
-pub const MAX_SOCKET_REQUEST_BYTES: u32 = 1024 * 1024;
+/// Largest request a client sends on the daemon's unix socket (a typed request, JSON; a
+/// `verify-bundle --batch` of the most lines fits).
+pub const MAX_SOCKET_REQUEST_BYTES: u32 = 64 * 1024 * 1024;
 
-/// Most arguments of a command sent on the daemon's unix socket.
-pub const MAX_SOCKET_ARGS: usize = 4096;
+/// Largest answer the CLI reads from the daemon's socket (an export of the whole ledger is
+/// the largest; the owner-only socket is the daemon's own).
+pub const MAX_SOCKET_RESPONSE_BYTES: usize = 1 << 30;
 
 /// Most commands the daemon runs for socket clients at once.
 pub const MAX_SOCKET_CLIENTS: usize = 16;
@@ -283,3 +285,8 @@ pub const API_IDLE_SECONDS: u64 = 60;
 
 /// Most distinct clients the rate limiter remembers (the oldest are forgotten past this).
 pub const MAX_API_RATE_CLIENTS: usize = 10_000;
+
+/// Records a short digest (`query --digest sha256:0123456789ab`) reads at most: a prefix matches
+/// one artifact in practice; a crafted ledger of look-alike prefixes cannot make a query read
+/// it all.
+pub const MAX_PREFIX_HITS: usize = 100_000;

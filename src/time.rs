@@ -25,7 +25,7 @@ pub fn from_asn1(t: &x509_parser::time::ASN1Time) -> Result<Timestamp, String> {
 ///
 /// Sigstore trusted roots use closed intervals: the conformance cases
 /// `trust-root-*-validity-end-inclusive` pin that `end` itself is inside the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Window {
     pub start: Timestamp,
     pub end: Option<Timestamp>,

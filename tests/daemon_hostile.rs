@@ -262,22 +262,29 @@ fn socket_request(sock: &std::path::Path, body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The socket carries typed requests: no field names a data dir, a command line is not read,
+/// and a relative path (which would name the daemon's working folder) is refused.
 #[test]
-fn a_socket_request_naming_another_data_dir_is_refused() {
+fn a_socket_request_naming_another_data_dir_or_a_relative_path_is_refused() {
     let e = env();
     let mut d = e.daemon(&[]);
     d.wait_log("airlock daemon started", Duration::from_secs(30));
     let other = e.dir.path().join("other-data-dir");
-    let body = serde_json::to_vec(&serde_json::json!({
+    let sock = e.data.join("daemon.sock");
+    let argv = serde_json::to_vec(&serde_json::json!({
         "argv": ["trust", "init", format!("--data-dir={}", other.display())]
     }))
     .unwrap();
-    let answer = socket_request(&e.data.join("daemon.sock"), &body);
-    let text = String::from_utf8_lossy(&answer);
-    assert!(
-        text.contains("daemon-request-refused") && text.contains("--data-dir"),
-        "{text}"
-    );
+    let relative = serde_json::to_vec(&serde_json::json!({
+        "operation": "trust",
+        "request": {"op": {"op": "update", "from": "other-data-dir"}}
+    }))
+    .unwrap();
+    for body in [argv, relative] {
+        let answer = socket_request(&sock, &body);
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.contains("daemon-request-refused"), "{text}");
+    }
     assert!(!other.exists(), "the daemon wrote another data dir");
     d.kill();
 }

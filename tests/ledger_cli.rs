@@ -313,11 +313,62 @@ fn reverify_lists_the_verdicts_a_trust_root_without_the_ca_would_change() {
     assert_eq!(c["was"], "accepted");
     assert_eq!(c["now"], "rejected");
     assert_eq!(c["reason"], "certificate-untrusted");
-    // The re-verification is recorded, and the chain stays intact.
+    // A question: the run is recorded, the artifact's latest verdict is still the import's.
+    let digest = img["digest"].as_str().unwrap().to_string();
+    let latest = |e: &Env| records(e, &["--digest", &digest])[0].clone();
     let rs = records(&e, &["--verdict", "rejected"]);
-    assert!(rs.iter().any(|x| x["kind"] == "reverify"), "{rs:?}");
     assert!(rs.iter().any(|x| x["kind"] == "reverify-run"), "{rs:?}");
+    assert!(!rs.iter().any(|x| x["kind"] == "reverify"), "{rs:?}");
+    assert_eq!(
+        latest(&e)["verdict"],
+        "accepted",
+        "a what-if became the verdict"
+    );
+    // Applied, the change is the latest verdict.
+    let (code, out, err) = run(
+        &e,
+        &[
+            "reverify",
+            "--policy",
+            &policy,
+            "--trusted-root",
+            without_ca.to_str().unwrap(),
+            "--apply",
+        ],
+    );
+    assert_eq!(code, 1, "{err}\n{out}");
+    assert!(out.contains("recorded as the latest"), "{out}");
+    let l = latest(&e);
+    assert_eq!(l["kind"], "reverify");
+    assert_eq!(l["verdict"], "rejected");
     assert_eq!(run(&e, &["audit", "verify"]).0, 0);
+}
+
+/// `reverify` with no policy given (and no `policy.yaml` in the data dir) used to exit 2 naming
+/// `import`: each record is decided again under the exact policy the ledger stored for it.
+#[test]
+fn reverify_without_a_policy_decides_each_record_under_its_own() {
+    let e = env(&all_policy());
+    let (l, _img) = saved_legacy_image("ghcr.io/acme/app:v1");
+    let t = e.file("good.tar", &oci::tar(&l.files("")));
+    assert_eq!(e.import(&[&t]).code, 0);
+    let root = e.root.to_str().unwrap().to_string();
+    // The policy file is gone: the stored bytes decide.
+    std::fs::remove_file(&e.policy).unwrap();
+    let (code, out, err) = run(&e, &["reverify", "--trusted-root", &root]);
+    assert_eq!(code, 0, "{err}\n{out}");
+    assert!(
+        out.contains("1 decision(s) made again under policy sha256:"),
+        "{out}"
+    );
+    assert!(!err.contains("airlock import"), "{err}");
+    // A failure names `reverify`.
+    let (code, _, err) = run(&e, &["reverify", "--policy", "/nonexistent.yaml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("airlock reverify: [policy-invalid]"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -124,14 +124,16 @@ fn pin_12_update_to_15_expired_then_with_at() {
     assert_one_line(&r);
     assert!(r.stderr.contains("refused [expired]"), "{}", r.stderr);
 
-    // With --json the failure is also a JSON object on stdout.
+    // With --json the failure is also a JSON object on stdout, in the one failure shape.
     let r = airlock(
         d.path(),
         &["update", "--from", s(&state("2026-08-21_root15")), "--json"],
     );
     assert_eq!(r.code, 1);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(v["code"], "expired");
+    assert_eq!(v["reason"], "expired");
+    assert_eq!(v["exit"], 1);
+    assert!(v["message"].as_str().unwrap().contains("expired"), "{v}");
     assert_eq!(v["inForce"]["digest"], DIGEST_ROOT12);
 
     let r = airlock(

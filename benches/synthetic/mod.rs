@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use airlock::store::record_types::{ArtifactRef, DecidedUnder};
-use airlock::store::RecordInput;
+use airlock::store::{RecordInput, RecordKind, Verdict};
 
 /// The artifact digest of record `i` (distinct for every `i`).
 pub fn digest(i: u64) -> String {
@@ -12,7 +12,7 @@ pub fn digest(i: u64) -> String {
 
 pub fn input(i: u64) -> RecordInput {
     RecordInput {
-        kind: "artifact".into(),
+        kind: RecordKind::Artifact,
         import_id: Some(format!("imp-{}", i / 10)),
         artifact: Some(ArtifactRef {
             name: format!("ghcr.io/acme/app-{}:v{}", i % 1000, i % 7),
@@ -21,11 +21,10 @@ pub fn input(i: u64) -> RecordInput {
             ..Default::default()
         }),
         verdict: if i.is_multiple_of(17) {
-            "rejected"
+            Verdict::Rejected
         } else {
-            "accepted"
-        }
-        .into(),
+            Verdict::Accepted
+        },
         identity: Some(format!(
             "https://github.com/acme/app-{}/.github/workflows/release.yml@refs/heads/main",
             i % 5000

@@ -3,8 +3,8 @@
 //! record shape (camelCase).
 //!
 //! Owns: the routes, the request caps (body, head, query, page, connections), the per-client
-//! rate limit, the JSON errors, the TLS listener. Must not touch: sled (it asks `store`), the
-//! trust store's files (it asks `trust`). It has no write endpoint.
+//! rate limit, the JSON errors, the TLS listener. Must not touch: sled, the trust store's files
+//! (it asks `app`, like every caller). It has no write endpoint.
 //!
 //! Plain HTTP is served only on a loopback address; any other address needs `--tls-cert` and
 //! `--tls-key`, and `--client-ca` makes it mutual TLS (a client without a certificate from that
@@ -25,9 +25,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
+use crate::app::ledger::QueryFilter;
+use crate::app::Failure;
 use crate::daemon::Shared;
 use crate::limits;
-use crate::store::{Filter, Record};
 
 /// Why the API cannot start (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -327,23 +328,15 @@ async fn drive<I, S>(
     }
 }
 
-/// A JSON error with a reason code (the same codes as the CLI's).
-#[derive(Debug, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ApiFailure {
-    pub reason: &'static str,
-    pub message: String,
-}
-
-fn fail(status: StatusCode, reason: &'static str, message: impl Into<String>) -> Response {
-    (
-        status,
-        Json(ApiFailure {
-            reason,
-            message: message.into(),
-        }),
-    )
-        .into_response()
+/// A JSON error: the one failure shape of every operation ([`Failure`]), with a reason code
+/// from the same registry as the CLI's.
+fn fail(status: StatusCode, reason: &str, message: impl Into<String>) -> Response {
+    let f = if status == StatusCode::NOT_FOUND {
+        Failure::refused(reason, message)
+    } else {
+        Failure::unusable(reason, message)
+    };
+    (status, Json(f)).into_response()
 }
 
 /// The caps and the rate limit, before any route; every answer counted by status.
@@ -437,20 +430,6 @@ struct ResultsQuery {
     cursor: Option<String>,
 }
 
-/// A page of records, newest first.
-#[derive(Debug, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResultsPage {
-    pub results: Vec<Record>,
-    /// Pass as `cursor` for the next page; absent on the last.
-    pub next_cursor: Option<String>,
-    pub limit: usize,
-    /// The page ended before `limit` records because it reached the byte cap
-    /// ([`limits::MAX_API_RESPONSE_BYTES`]).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub truncated: bool,
-}
-
 /// A path segment, or why axum could not decode it (answered as JSON like every error).
 type PathParam = Result<UrlPath<String>, axum::extract::rejection::PathRejection>;
 
@@ -458,8 +437,15 @@ fn bad_request(message: impl Into<String>) -> Response {
     fail(StatusCode::BAD_REQUEST, "bad-request", message)
 }
 
-fn ledger_failure(e: &crate::store::StoreError) -> Response {
-    fail(StatusCode::SERVICE_UNAVAILABLE, e.code(), e.to_string())
+/// An operation's failure as an HTTP answer: a filter it cannot answer is the client's (400),
+/// what is not there is 404, the rest is the service's (503).
+fn failure(f: Failure) -> Response {
+    let status = match f.reason.as_str() {
+        "bad-request" => StatusCode::BAD_REQUEST,
+        "not-found" => StatusCode::NOT_FOUND,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    (status, Json(f)).into_response()
 }
 
 fn time_param(name: &str, v: Option<&str>) -> Result<Option<crate::time::Timestamp>, String> {
@@ -486,11 +472,6 @@ async fn results(
         Ok(l) => l.unwrap_or(100).min(limits::MAX_API_PAGE),
         Err(_) => return bad_request("limit: not a number"),
     };
-    if let Some(d) = q.digest.as_deref() {
-        if !is_digest(d) {
-            return bad_request("digest: sha256:<64 lowercase hex> (or sha384, sha512)");
-        }
-    }
     let before = match q.cursor.as_deref().map(str::parse::<u64>).transpose() {
         Ok(c) => c,
         Err(_) => return bad_request("cursor: not a cursor this API gave"),
@@ -502,12 +483,7 @@ async fn results(
         (Ok(s), Ok(u)) => (s, u),
         (Err(m), _) | (_, Err(m)) => return bad_request(m),
     };
-    if let Some(v) = q.verdict.as_deref() {
-        if v != "accepted" && v != "rejected" {
-            return bad_request("verdict: accepted or rejected");
-        }
-    }
-    let f = Filter {
+    let filter = QueryFilter {
         digest: q.digest,
         identity: q.identity,
         issuer: q.issuer,
@@ -515,31 +491,17 @@ async fn results(
         until,
         verdict: q.verdict,
         import_id: None,
-        tarball_sha256: q.tarball.as_deref().map(Filter::tarball_sha256_of),
-        limit: None,
-        before,
+        tarball_sha256: q.tarball,
+        pushed: false,
     };
     // At most `limit` records, and a page ends before 4 MiB (the store stops reading there).
     match st
         .shared
-        .ledger
-        .page(&f, limit, limits::MAX_API_RESPONSE_BYTES)
+        .app
+        .page(&filter, before, limit, limits::MAX_API_RESPONSE_BYTES)
     {
-        Ok(page) => {
-            let next_cursor = if page.more {
-                page.records.last().map(|r| r.id.to_string())
-            } else {
-                None
-            };
-            Json(ResultsPage {
-                results: page.records,
-                next_cursor,
-                limit,
-                truncated: page.truncated,
-            })
-            .into_response()
-        }
-        Err(e) => ledger_failure(&e),
+        Ok(page) => Json(page).into_response(),
+        Err(f) => failure(f),
     }
 }
 
@@ -551,43 +513,10 @@ async fn result(State(st): State<AppState>, p: PathParam) -> Response {
     let Ok(id) = id.parse::<u64>() else {
         return bad_request("the record id is a number");
     };
-    match st.shared.ledger.get(id) {
-        Ok(Some(r)) => Json(r).into_response(),
-        Ok(None) => fail(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            format!("no record {id}"),
-        ),
-        Err(e) => ledger_failure(&e),
+    match st.shared.app.record(id) {
+        Ok(r) => Json(r).into_response(),
+        Err(f) => failure(f),
     }
-}
-
-/// The latest verdict for a digest, and its history (newest first).
-#[derive(Debug, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ArtifactView {
-    pub digest: String,
-    pub verdict: String,
-    pub latest: Record,
-    pub history: Vec<Record>,
-}
-
-/// Whether `d` looks like an OCI digest (`algorithm:hex`).
-/// `sha256:<64 hex>`, `sha384:<96 hex>` or `sha512:<128 hex>`, lowercase: the digests records
-/// name. Anything else is a bad request, never a lookup.
-fn is_digest(d: &str) -> bool {
-    d.split_once(':').is_some_and(|(alg, hex)| {
-        let len = match alg {
-            "sha256" => 64,
-            "sha384" => 96,
-            "sha512" => 128,
-            _ => return false,
-        };
-        hex.len() == len
-            && hex
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
 }
 
 async fn artifact(State(st): State<AppState>, p: PathParam) -> Response {
@@ -595,40 +524,10 @@ async fn artifact(State(st): State<AppState>, p: PathParam) -> Response {
         Ok(UrlPath(v)) => v,
         Err(e) => return bad_request(e.body_text()),
     };
-    if !is_digest(&digest) {
-        return bad_request("the digest is algorithm:hex, e.g. sha256:…");
+    match st.shared.app.artifact(&digest, limits::MAX_API_HISTORY) {
+        Ok(v) => Json(v).into_response(),
+        Err(f) => failure(f),
     }
-    let f = Filter {
-        digest: Some(digest.clone()),
-        limit: Some(limits::MAX_API_HISTORY),
-        ..Filter::default()
-    };
-    match st.shared.ledger.query(&f) {
-        Ok(history) => match history.first().cloned() {
-            Some(latest) => Json(ArtifactView {
-                digest,
-                verdict: latest.body.verdict.clone(),
-                latest,
-                history,
-            })
-            .into_response(),
-            None => fail(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                format!("{digest} was never verified here"),
-            ),
-        },
-        Err(e) => ledger_failure(&e),
-    }
-}
-
-/// One import's records.
-#[derive(Debug, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ImportView {
-    pub import_id: String,
-    pub verdict: String,
-    pub records: Vec<Record>,
 }
 
 async fn import(State(st): State<AppState>, p: PathParam) -> Response {
@@ -636,35 +535,9 @@ async fn import(State(st): State<AppState>, p: PathParam) -> Response {
         Ok(UrlPath(v)) => v,
         Err(e) => return bad_request(e.body_text()),
     };
-    if id.len() > 128 {
-        return bad_request("the import id is too long");
-    }
-    let f = Filter {
-        import_id: Some(id.clone()),
-        limit: Some(limits::MAX_API_PAGE),
-        ..Filter::default()
-    };
-    match st.shared.ledger.query(&f) {
-        Ok(mut records) if !records.is_empty() => {
-            records.reverse();
-            let verdict = if records.iter().any(|r| r.body.verdict != "accepted") {
-                "rejected"
-            } else {
-                "accepted"
-            };
-            Json(ImportView {
-                import_id: id,
-                verdict: verdict.into(),
-                records,
-            })
-            .into_response()
-        }
-        Ok(_) => fail(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            format!("no import {id}"),
-        ),
-        Err(e) => ledger_failure(&e),
+    match st.shared.app.import_records(&id, limits::MAX_API_PAGE) {
+        Ok(v) => Json(v).into_response(),
+        Err(f) => failure(f),
     }
 }
 
@@ -683,14 +556,21 @@ async fn blocking(f: impl FnOnce() -> Response + Send + 'static) -> Response {
 async fn trust_root(State(st): State<AppState>) -> Response {
     blocking(move || {
         let now = crate::clock::now();
-        let d = &st.shared.data_dir;
-        match crate::trust::status_in(d, &st.shared.trust_instance, now) {
-            Ok(status) => Json(crate::cli::trust::StatusWithInstances {
-                status,
-                instances: crate::trust::instances(d),
-            })
-            .into_response(),
-            Err(e) => fail(StatusCode::SERVICE_UNAVAILABLE, e.code(), e.to_string()),
+        // Read-only: the daemon installed (and recorded) the trust root at start.
+        match st
+            .shared
+            .app
+            .trust_status_read_only(&st.shared.trust_instance, now)
+        {
+            Ok(status) => {
+                let instances = crate::trust::instances(&st.shared.data_dir);
+                Json(crate::app::trust::StatusWithInstances {
+                    status: &status,
+                    instances: &instances,
+                })
+                .into_response()
+            }
+            Err(f) => failure(f),
         }
     })
     .await
@@ -774,6 +654,7 @@ mod tests {
 
     #[test]
     fn digests_are_checked_before_any_lookup() {
+        let is_digest = |d: &str| crate::app::ledger::digest_filter(d, false).is_ok();
         assert!(is_digest(&format!("sha256:{}", "a".repeat(64))));
         assert!(!is_digest("sha256:xyz"));
         assert!(!is_digest("../../etc/passwd"));
@@ -783,8 +664,8 @@ mod tests {
             "one hex too many"
         );
         assert!(
-            !is_digest(&format!("sha256:{}", "A".repeat(64))),
-            "uppercase"
+            !is_digest(&format!("sha256:{}", "a".repeat(12))),
+            "the short form is for the CLI's query, not an artifact's page"
         );
         assert!(is_digest(&format!("sha512:{}", "a".repeat(128))));
     }
@@ -819,6 +700,7 @@ mod tests {
         ledger: crate::store::Ledger,
     ) -> Arc<Shared> {
         Arc::new(Shared {
+            app: crate::app::App::holding(&data, ledger.clone()),
             ledger,
             journal: crate::daemon::journal::Journal::open(&data).unwrap(),
             metrics: Arc::new(crate::metrics::Metrics::new()),
@@ -831,17 +713,33 @@ mod tests {
 
     /// Found by fuzz/api_request: `/readyz` on a data dir whose factory trust root was not yet
     /// installed ran TUF code (which starts its own runtime) on an async worker, and panicked.
+    /// And the read-only API installed that trust root itself, unrecorded: it writes nothing
+    /// (the daemon installs and records it at start).
     #[test]
-    fn trust_routes_on_a_fresh_data_dir_answer_without_panicking() {
+    fn trust_routes_on_a_fresh_data_dir_answer_and_write_nothing() {
         let d = tempfile::tempdir().unwrap();
         let data = d.path().join("data");
         let inbox = d.path().join("inbox");
         std::fs::create_dir_all(&inbox).unwrap();
         let ledger = crate::store::Ledger::open(&data, None).unwrap();
-        let shared = shared_of(data, inbox, ledger);
-        for (path, want) in [("/readyz", 503), ("/metrics", 200), ("/v1/trust-root", 200)] {
+        let shared = shared_of(data.clone(), inbox, ledger.clone());
+        for (path, want) in [("/readyz", 503), ("/metrics", 200), ("/v1/trust-root", 503)] {
             assert_eq!(get(&shared, path).0, want, "{path}");
         }
+        assert!(
+            crate::trust::installed_in(&data, crate::trust::PUBLIC_GOOD, crate::clock::now())
+                .unwrap()
+                .is_none(),
+            "the API installed a trust root"
+        );
+        assert_eq!(ledger.len(), 0, "the API wrote the ledger");
+        // Once the daemon installed it (recorded), the route serves it.
+        shared
+            .app
+            .ensure_trust_installed(crate::clock::now())
+            .unwrap();
+        assert_eq!(ledger.len(), 1, "the factory install is recorded");
+        assert_eq!(get(&shared, "/v1/trust-root").0, 200);
     }
 
     #[test]
@@ -871,8 +769,8 @@ mod tests {
         let item = serde_json::json!({"origin": "o", "kind": "k", "message": "x".repeat(4000)});
         let records: Vec<crate::store::RecordInput> = (0..40)
             .map(|_| crate::store::RecordInput {
-                kind: "artifact".into(),
-                verdict: "rejected".into(),
+                kind: crate::store::RecordKind::Artifact,
+                verdict: crate::store::Verdict::Rejected,
                 evidence: serde_json::Value::Array(vec![item.clone(); 64]),
                 ..Default::default()
             })

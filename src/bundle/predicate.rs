@@ -16,7 +16,7 @@ pub const RELEASE: &str = "https://in-toto.io/attestation/release/v0.2";
 pub const VSA: &str = "https://slsa.dev/verification_summary/v1";
 
 /// The SLSA provenance facts airlock reports.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SlsaSummary {
     pub builder_id: Option<String>,
@@ -27,13 +27,13 @@ pub struct SlsaSummary {
 }
 
 /// One predicate, summarized.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PredicateSummary {
     pub predicate_type: String,
     /// `slsa-provenance`, `cyclonedx`, `spdx`, `cosign-sign`, `release`, `vsa` or `opaque`.
-    pub family: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: std::borrow::Cow<'static, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slsa: Option<SlsaSummary>,
 }
 
@@ -110,7 +110,7 @@ pub fn summarize(predicate_type: &str, predicate: &Value) -> PredicateSummary {
     };
     PredicateSummary {
         predicate_type: predicate_type.to_string(),
-        family,
+        family: family.into(),
         slsa,
     }
 }

@@ -9,7 +9,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::{warn, EXIT_OK, EXIT_USAGE};
+use crate::app::Outcome;
+use crate::cli::warn;
 
 /// Arguments of `daemon`.
 #[derive(Debug, clap::Args)]
@@ -57,6 +58,10 @@ pub struct DaemonArgs {
     /// The trust instance a TUF repository dropped in the inbox updates.
     #[arg(long, default_value = crate::trust::PUBLIC_GOOD, value_name = "NAME")]
     pub trust_instance: String,
+    /// The ledger's HMAC key, when kept outside the data dir (every record the daemon writes is
+    /// signed with it; commands sent to the daemon with --hmac-key-file must name the same key).
+    #[arg(long, value_name = "FILE")]
+    pub hmac_key_file: Option<PathBuf>,
 }
 
 fn init_logs(format: &str) {
@@ -79,7 +84,7 @@ pub fn run(a: DaemonArgs, data_dir: &Path) -> u8 {
     init_logs(&a.log_format);
     if let Err(e) = crate::trust::check_instance_name(&a.trust_instance) {
         warn(&format!("airlock daemon: [{}] {e}", e.code()));
-        return EXIT_USAGE;
+        return Outcome::Unusable.exit();
     }
     let api = a.listen.map(|listen| crate::api::ApiConfig {
         listen,
@@ -103,13 +108,14 @@ pub fn run(a: DaemonArgs, data_dir: &Path) -> u8 {
         rescan: Duration::from_millis(a.rescan_ms.max(10)),
         stop_timeout: Duration::from_secs(a.stop_timeout),
         ledger_cache_bytes: a.ledger_cache_mib.max(1) << 20,
+        hmac_key_file: a.hmac_key_file,
         api,
     };
     match crate::daemon::run(cfg) {
-        Ok(()) => EXIT_OK,
+        Ok(()) => Outcome::Accepted.exit(),
         Err(e) => {
             warn(&format!("airlock daemon: [{}] {e}", e.code()));
-            EXIT_USAGE
+            Outcome::Unusable.exit()
         }
     }
 }

@@ -1,19 +1,18 @@
-//! `airlock import FILE|DIR… --policy FILE`: thin glue from the command line to
-//! `crate::import`, and its table and JSON output.
+//! `airlock import FILE|DIR… --policy FILE` and `airlock reverify`: their flags, the progress
+//! bar, and the renderers (table and JSON) of their typed responses.
 //!
-//! Owns: the flags, reading the policy file and its HMAC key files (owner-only), choosing the
-//! trust root, the progress bar, exit codes. Must not touch: verification, policy semantics.
+//! Owns: the flags, the progress bar, the table. Must not touch: what an import does (that is
+//! `app::import`).
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{say_lines, warn, EXIT_OK, EXIT_REJECTED, EXIT_USAGE};
-use crate::import::report::{ImportReport, TrustRootRef, Verdict};
-use crate::input;
-use crate::limits;
-use crate::policy::cip::PolicySet;
+use crate::app::import::{ImportRequest, ReverifyRequest};
+use crate::app::roots::RootChoice;
+use crate::app::{Failure, Hooks, Request, Response};
+use crate::cli::{fail, json_out, say_lines, warn};
+use crate::import::report::{ImportReport, Verdict};
 use crate::reference::NameSource;
-use crate::time::Timestamp;
 
 /// Arguments of `import`.
 #[derive(Debug, clap::Args)]
@@ -44,148 +43,18 @@ pub struct ImportArgs {
     pub image: Option<String>,
 }
 
-/// Reads an HMAC key file named by the policy: relative to the policy's folder, a regular file
-/// readable by its owner only (like an SSH private key), at most 4 KiB; a trailing newline is
-/// not part of the key.
-fn key_loader(policy_dir: &Path) -> impl Fn(&str) -> Result<Vec<u8>, String> + '_ {
-    move |name: &str| {
-        use std::os::unix::fs::PermissionsExt;
-        let p = if Path::new(name).is_absolute() {
-            PathBuf::from(name)
-        } else {
-            policy_dir.join(name)
-        };
-        let (f, _) = input::open_regular(&p, "HMAC key file").map_err(|e| e.to_string())?;
-        let mode = f
-            .metadata()
-            .map_err(|e| e.to_string())?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            return Err(format!(
-                "{}: the key file is readable by others (mode {:o}); chmod 600 it",
-                crate::text::ShownPath(&p),
-                mode & 0o777
-            ));
-        }
-        drop(f);
-        let mut key = input::read_capped(&p, limits::MAX_HMAC_KEY_BYTES, "HMAC key file")
-            .map_err(|e| e.to_string())?;
-        if key.last() == Some(&b'\n') {
-            key.pop();
-            if key.last() == Some(&b'\r') {
-                key.pop();
-            }
-        }
-        Ok(key)
-    }
-}
-
-/// Loads and validates the whole policy (before any input is read).
-pub(crate) fn load_policy(path: &Path) -> Result<PolicySet, String> {
-    let bytes =
-        input::read_capped(path, limits::MAX_POLICY_BYTES, "policy").map_err(|e| e.to_string())?;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let loader = key_loader(dir);
-    PolicySet::parse(&path.display().to_string(), &bytes, &loader).map_err(|e| e.to_string())
-}
-
-/// The import's view of the loaded trust roots.
-pub(crate) fn trusted_of(
-    roots: &super::verify_bundle::Roots,
-) -> Vec<crate::import::check::Trusted<'_>> {
-    roots
-        .list
-        .iter()
-        .map(|r| crate::import::check::Trusted {
-            verifier: &r.verifier,
-            root: root_ref(&r.info, r.instance.clone()),
-        })
-        .collect()
-}
-
-fn root_ref(info: &crate::trust::RootInfo, instance: Option<String>) -> TrustRootRef {
-    TrustRootRef {
-        instance,
-        digest: format!("sha256:{}", info.digest),
-        source: info.source.clone(),
-        tuf_verified: info.tuf_verified,
-        tuf_root_version: info.tuf_root_version,
-        stale: info.stale,
-    }
-}
-
-/// What an import or a re-verification needs before it reads anything: the validated policy, the
-/// trust roots and the open ledger.
-fn prepare(
-    policy: &Path,
-    trusted_root: Option<&Path>,
-    instance: Option<&str>,
-    hmac_key_file: Option<&Path>,
-    data_dir: &Path,
-    now: Timestamp,
-) -> Result<(PolicySet, super::verify_bundle::Roots, crate::store::Ledger), (&'static str, String)>
-{
-    let policies = load_policy(policy).map_err(|m| ("policy-invalid", m))?;
-    let roots = super::verify_bundle::resolve_root_for(trusted_root, instance, data_dir, now)?;
-    let ledger = crate::store::Ledger::open(data_dir, hmac_key_file)
-        .map_err(|e| (e.code(), e.to_string()))?;
-    let installed = super::trust::factory_install_records(&roots.list);
-    if !installed.is_empty() {
-        ledger
-            .append(&installed, now)
-            .map_err(|e| (e.code(), e.to_string()))?;
-    }
-    Ok((policies, roots, ledger))
-}
-
-/// Refuses the whole command before any input is read: one line on stderr, and with `--json`
-/// one JSON object (`reason`, `message`) on stdout; exit 2.
-fn unusable(json: bool, code: &str, message: &str) -> u8 {
-    warn(&format!("airlock import: [{code}] {message}"));
-    if json {
-        let v = serde_json::json!({"verdict": null, "reason": code, "message": message, "exit": EXIT_USAGE});
-        let mut o = crate::cli::stdout();
-        let _ = writeln!(o, "{v}");
-    }
-    EXIT_USAGE
-}
-
 /// Runs `import`; returns the exit code.
-pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
-    let Some(policy_path) = &args.policy else {
-        return unusable(
-            args.json,
-            "usage",
-            "no policy given: pass --policy FILE (a ClusterImagePolicy); airlock never imports without one",
-        );
-    };
-    if args.image.is_some() && args.inputs.len() != 1 {
-        return unusable(
-            args.json,
-            "usage",
-            &format!(
-                "--image names the image of one input, and {} inputs were given: import them one at a time",
-                args.inputs.len()
+pub fn run(args: ImportArgs, data_dir: &Path) -> u8 {
+    let Some(policy) = args.policy.clone() else {
+        return fail(
+            "import",
+            &Failure::unusable(
+                "usage",
+                "no policy given: pass --policy FILE (a ClusterImagePolicy); airlock never imports without one",
             ),
+            args.json,
         );
-    }
-    // The ledger is opened before any input is read: an import that cannot be recorded does
-    // not happen.
-    let (policies, roots, ledger) = match prepare(
-        policy_path,
-        args.trusted_root.as_deref(),
-        args.instance.as_deref(),
-        args.hmac_key_file.as_deref(),
-        data_dir,
-        now,
-    ) {
-        Ok(p) => p,
-        Err((code, m)) => return unusable(args.json, code, &m),
     };
-    // Holding the ledger, this is the only import of the data dir: what a killed import left in
-    // staging is removed.
-    crate::import::clear_staging(data_dir);
     let bar = progress_bar();
     let progress = |path: &Path, done: u64, total: u64| {
         if let Some(b) = &bar {
@@ -216,66 +85,39 @@ pub fn run(args: ImportArgs, data_dir: &Path, now: Timestamp) -> u8 {
             }
         }
     };
-    let trusted = trusted_of(&roots);
-    let req = crate::import::Request {
-        inputs: &args.inputs,
-        data_dir,
-        policies: &policies,
-        roots: &trusted,
-        now,
+    let req = Request::Import(ImportRequest {
+        inputs: args.inputs,
+        policy,
+        roots: RootChoice {
+            trusted_root: args.trusted_root,
+            staging: false,
+            instance: args.instance,
+        },
+        image: args.image,
+        hmac_key_file: args.hmac_key_file,
+    });
+    let hooks = Hooks {
         progress: Some(&progress),
-        keep: true,
-        import_id: None,
-        image: args.image.as_deref(),
         checked: Some(&checked),
     };
-    let outcome = match crate::import::run(&req) {
-        Ok(o) => o,
-        Err(e) => {
-            if let Some(b) = &bar {
-                b.finish_and_clear();
-            }
-            return unusable(args.json, e.code(), &e.to_string());
-        }
-    };
+    let r = crate::cli::execute(data_dir, req, &hooks);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    for u in &outcome.unusable {
-        warn(&format!("airlock import: [{}] {}", u.code, u.message));
-    }
-    // One transaction for the whole import, flushed before it reports done.
-    let records = crate::import::ledger_records(&outcome.report);
-    // Crash tests only (tests/ledger_crash.rs): die at a named step as a power cut would.
-    let crash = std::env::var("AIRLOCK_CRASH_AT").ok();
-    if crash.as_deref() == Some("before-record") {
-        std::process::abort();
-    }
-    if let Err(e) = ledger.append_crashing(&records, &outcome.blobs, now, crash.as_deref()) {
-        return unusable(
-            args.json,
-            e.code(),
-            &format!("the import was decided but could not be recorded: {e}"),
-        );
+    let r = match r {
+        Ok(Response::Import(r)) => r,
+        Ok(_) => return fail("import", &crate::cli::unexpected(), args.json),
+        Err(f) => return fail("import", &f, args.json),
+    };
+    for u in &r.unusable {
+        warn(&format!("airlock import: [{}] {}", u.reason, u.message));
     }
     if args.json {
-        match serde_json::to_string_pretty(&outcome.report) {
-            Ok(s) => {
-                let mut o = crate::cli::stdout();
-                let _ = writeln!(o, "{s}");
-            }
-            Err(e) => warn(&format!("airlock import: cannot encode JSON: {e}")),
-        }
+        json_out(&r.report);
     } else {
-        print_table(&outcome.report);
+        print_table(&r.report);
     }
-    if !outcome.unusable.is_empty() {
-        EXIT_USAGE
-    } else if outcome.report.verdict == Verdict::Accepted {
-        EXIT_OK
-    } else {
-        EXIT_REJECTED
-    }
+    r.outcome().exit()
 }
 
 /// Inputs smaller than this get no progress bar.
@@ -285,7 +127,7 @@ const PROGRESS_MIN_BYTES: u64 = 8 * 1024 * 1024;
 const PROGRESS_MIN_FILES: usize = 100;
 
 fn progress_bar() -> Option<indicatif::ProgressBar> {
-    if crate::cli::capturing() || !std::io::stderr().is_terminal() {
+    if !std::io::stderr().is_terminal() {
         return None;
     }
     let b = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
@@ -317,22 +159,42 @@ fn human_size(n: u64) -> String {
     }
 }
 
-fn print_table(r: &ImportReport) {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "import {}: policy {} ({}), trust root {} from {}{}",
-        r.import_id,
-        r.policy.file,
-        short(&r.policy.digest),
-        short(&r.trust_root.digest),
-        r.trust_root.source,
-        if r.trust_root.stale {
+/// A trust root in the import header: its instance, digest and source.
+fn describe_root(t: &crate::import::report::TrustRootRef) -> String {
+    format!(
+        "{}{} from {}{}",
+        t.instance
+            .as_deref()
+            .map(|i| format!("{i} "))
+            .unwrap_or_default(),
+        short(&t.digest),
+        t.source,
+        if t.stale {
             " (STALE: refresh it from USB)"
         } else {
             ""
         }
+    )
+}
+
+fn print_table(r: &ImportReport) {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    // Every root the artifacts were decided under, by instance (each artifact's evidence
+    // names its own).
+    let roots: Vec<String> = if r.trust_roots.is_empty() {
+        vec![describe_root(&r.trust_root)]
+    } else {
+        r.trust_roots.iter().map(describe_root).collect()
+    };
+    let _ = writeln!(
+        s,
+        "import {}: policy {} ({}), trust root{} {}",
+        r.import_id,
+        r.policy.file,
+        short(&r.policy.digest),
+        if roots.len() > 1 { "s" } else { "" },
+        roots.join("; ")
     );
     for input in &r.inputs {
         let t = &input.tarball;
@@ -406,6 +268,21 @@ fn print_table(r: &ImportReport) {
                         .collect();
                     let _ = writeln!(s, "  {:<w$}  names: {}", "", shown.join(", "));
                 }
+                let instances: std::collections::BTreeSet<&str> = a
+                    .evidence
+                    .iter()
+                    .filter(|e| e.verified)
+                    .filter_map(|e| e.instance.as_deref())
+                    .collect();
+                if roots.len() > 1 && !instances.is_empty() {
+                    let list: Vec<&str> = instances.into_iter().collect();
+                    let _ = writeln!(
+                        s,
+                        "  {:<w$}  decided under instance {}",
+                        "",
+                        list.join(", ")
+                    );
+                }
                 for warning in &a.warnings {
                     let _ = writeln!(s, "  {:<w$}  WARNING: {warning}", "");
                 }
@@ -459,20 +336,27 @@ pub struct ReverifyArgs {
     /// Only decisions recorded at or after this RFC 3339 instant.
     #[arg(long, value_name = "RFC3339")]
     pub since: Option<String>,
-    /// The policy in force now (default: `policy.yaml` in the data dir).
+    /// Decide every record under this policy instead of the one it was decided under (which the
+    /// ledger keeps): a what-if, unless applied.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// A trusted_root.json to decide against instead of the installed trust roots.
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
+    /// Record each changed verdict as its artifact's latest (without it, only the run is
+    /// recorded: `query` and the API keep the verdicts decided at import).
+    #[arg(long)]
+    pub apply: bool,
+    /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
+    /// The ledger's HMAC key, when kept outside the data dir.
     #[arg(long, value_name = "FILE")]
     pub hmac_key_file: Option<PathBuf>,
 }
 
-/// Runs `reverify`: exit 0 when no verdict would change, 1 when any would.
-pub fn reverify(args: ReverifyArgs, data_dir: &Path, now: Timestamp) -> u8 {
+/// Runs `reverify`: exit 0 when no verdict changed (or would), 1 when any did.
+pub fn reverify(args: ReverifyArgs, data_dir: &Path) -> u8 {
     let since = match args
         .since
         .as_deref()
@@ -480,118 +364,38 @@ pub fn reverify(args: ReverifyArgs, data_dir: &Path, now: Timestamp) -> u8 {
         .transpose()
     {
         Ok(s) => s,
-        Err(e) => return unusable(args.json, "usage", &format!("--since: {e}")),
+        Err(e) => {
+            return fail(
+                "reverify",
+                &Failure::unusable("usage", format!("--since: {e}")),
+                args.json,
+            )
+        }
     };
-    let policy_path = args
-        .policy
-        .clone()
-        .unwrap_or_else(|| data_dir.join("policy.yaml"));
-    let (policies, roots, ledger) = match prepare(
-        &policy_path,
-        args.trusted_root.as_deref(),
-        None,
-        args.hmac_key_file.as_deref(),
-        data_dir,
-        now,
-    ) {
-        Ok(p) => p,
-        Err((code, m)) => return unusable(args.json, code, &m),
-    };
-    let records = match ledger.query(&crate::store::Filter {
+    let req = Request::Reverify(ReverifyRequest {
         since,
-        ..Default::default()
-    }) {
-        Ok(r) => r,
-        Err(e) => return unusable(args.json, e.code(), &e.to_string()),
-    };
-    let trusted = trusted_of(&roots);
-    let req = crate::import::Request {
-        inputs: &[],
-        data_dir,
-        policies: &policies,
-        roots: &trusted,
-        now,
-        progress: None,
-        keep: false,
-        import_id: None,
-        image: None,
-        checked: None,
-    };
-    let fetch = |d: &str| ledger.evidence(d).ok().flatten();
-    let found = match crate::import::reverify::reverify(&records, &req, &fetch) {
-        Ok(f) => f,
-        Err(e) => return unusable(args.json, e.code(), &e.to_string()),
-    };
-    // The re-verification is itself recorded: one record per changed verdict, and the run.
-    let under = crate::store::record_types::DecidedUnder {
-        trust_root_digest: trusted
-            .first()
-            .map(|t| t.root.digest.clone())
-            .unwrap_or_default(),
-        trust_root_instance: trusted.first().and_then(|t| t.root.instance.clone()),
-        tuf_root_version: trusted.first().and_then(|t| t.root.tuf_root_version),
-        trust_root_stale: trusted.first().is_some_and(|t| t.root.stale),
-        policy_digest: Some(policies.digest.clone()),
-    };
-    let mut inputs: Vec<crate::store::RecordInput> = found
-        .changes
-        .iter()
-        .map(|c| crate::store::RecordInput {
-            kind: "reverify".into(),
-            import_id: c.import_id.clone(),
-            artifact: Some(crate::store::record_types::ArtifactRef {
-                name: c.artifact.clone(),
-                digest: c.digest.clone(),
-                ..Default::default()
-            }),
-            verdict: c.now.clone(),
-            reason: c.reason.clone(),
-            message: Some(format!(
-                "record {} was {}, now {}: {}",
-                c.record_id,
-                c.was,
-                c.now,
-                c.message.clone().unwrap_or_default()
-            )),
-            decided_under: under.clone(),
-            airlock_version: env!("CARGO_PKG_VERSION").into(),
-            ..Default::default()
-        })
-        .collect();
-    inputs.push(crate::store::RecordInput {
-        kind: "reverify-run".into(),
-        verdict: if found.changes.is_empty() {
-            "accepted"
-        } else {
-            "rejected"
-        }
-        .into(),
-        reason: (!found.changes.is_empty()).then(|| "verdicts-changed".to_string()),
-        message: Some(format!(
-            "{} decision(s) made again ({} from stored evidence), {} would change, {} could not be made again",
-            found.checked,
-            found.from_stored_evidence,
-            found.changes.len(),
-            found.not_checked.len()
-        )),
-        decided_under: under,
-        airlock_version: env!("CARGO_PKG_VERSION").into(),
-        ..Default::default()
+        policy: args.policy,
+        trusted_root: args.trusted_root,
+        apply: args.apply,
+        hmac_key_file: args.hmac_key_file,
     });
-    if let Err(e) = ledger.append(&inputs, now) {
-        return unusable(args.json, e.code(), &e.to_string());
-    }
+    let r = match crate::cli::execute(data_dir, req, &Hooks::default()) {
+        Ok(Response::Reverify(r)) => r,
+        Ok(_) => return fail("reverify", &crate::cli::unexpected(), args.json),
+        Err(f) => return fail("reverify", &f, args.json),
+    };
+    let found = &r.found;
     if args.json {
-        match serde_json::to_string_pretty(&found) {
-            Ok(s) => {
-                let _ = writeln!(crate::cli::stdout(), "{s}");
-            }
-            Err(e) => warn(&format!("airlock reverify: cannot encode JSON: {e}")),
-        }
+        json_out(&r);
     } else {
+        let under = match r.policies.as_slice() {
+            [] => "no policy (nothing to decide again)".to_string(),
+            [one] => format!("policy {}", short(one)),
+            many => format!("{} policies (each record's own)", many.len()),
+        };
         let mut s = format!(
-            "{} decision(s) made again under policy {} and the trust root(s) in force now\n",
-            found.checked, policies.file
+            "{} decision(s) made again under {under} and the trust root(s) in force now\n",
+            found.checked
         );
         for c in &found.changes {
             s.push_str(&format!(
@@ -608,15 +412,22 @@ pub fn reverify(args: ReverifyArgs, data_dir: &Path, now: Timestamp) -> u8 {
         for n in &found.not_checked {
             s.push_str(&format!("  not made again: {n}\n"));
         }
-        s.push_str(&format!(
-            "{} verdict(s) would change\n",
-            found.changes.len()
-        ));
+        if r.applied {
+            s.push_str(&format!(
+                "{} verdict(s) changed, recorded as the latest\n",
+                found.changes.len()
+            ));
+        } else {
+            s.push_str(&format!(
+                "{} verdict(s) would change (not applied: rerun with --apply to record them as the latest)\n",
+                found.changes.len()
+            ));
+        }
         say_lines(&s);
     }
     if found.changes.is_empty() {
-        EXIT_OK
+        crate::app::Outcome::Accepted.exit()
     } else {
-        EXIT_REJECTED
+        crate::app::Outcome::Rejected.exit()
     }
 }

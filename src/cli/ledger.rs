@@ -1,19 +1,26 @@
-//! `airlock query`, `airlock show ID`, `airlock audit verify`: thin glue from the command line to
-//! `crate::store`, and their table and JSON output.
+//! `airlock query`, `show ID`, `export`, `audit …`, `db migrate`: their flags, and the
+//! renderers (tables, text and JSON) of their typed responses.
 //!
-//! Owns: the flags and output of the ledger commands. Must not touch: sled (that is `store`).
+//! Owns: the flags and output of the ledger commands. Must not touch: sled (that is `store`),
+//! the ledger's rules (that is `app::ledger`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{say_lines, warn, EXIT_OK, EXIT_REJECTED, EXIT_USAGE};
-use crate::store::{Filter, Ledger, Record};
+use crate::app::ledger::{
+    AuditExportRequest, AuditRequest, ExportFormat, ExportRequest, QueryFilter, QueryRequest,
+    ShowRequest, ShowResponse,
+};
+use crate::app::{Failure, Hooks, Outcome, Request, Response};
+use crate::cli::{fail, json_out, say_lines, warn};
+use crate::store::{Record, Verdict};
 use crate::time::parse_rfc3339;
 
 /// Arguments of `query`.
 #[derive(Debug, clap::Args)]
 pub struct QueryArgs {
-    /// Artifact digest (`sha256:<hex>`).
+    /// Artifact digest: `sha256:<64 hex>`, or the short form the tables print (`sha256:` and at
+    /// least 12 hex digits).
     #[arg(long)]
     pub digest: Option<String>,
     /// Signer identity (certificate SAN or key id), exact.
@@ -37,6 +44,9 @@ pub struct QueryArgs {
     /// SHA-256 of the input (tarball) as it arrived, hex (`sha256:` optional).
     #[arg(long = "tarball", value_name = "SHA256")]
     pub tarball_sha256: Option<String>,
+    /// Only pushes to a registry (`airlock push`, the daemon's `--push-to`).
+    #[arg(long)]
+    pub pushed: bool,
     /// At most this many records (newest first).
     #[arg(long, default_value_t = 100)]
     pub limit: usize,
@@ -53,11 +63,13 @@ pub struct QueryArgs {
 pub struct ShowArgs {
     /// The record id.
     pub id: u64,
+    /// Print the record as JSON instead of text.
     #[arg(long)]
     pub json: bool,
     /// Also print the stored evidence and policy bytes the record names (base64 in --json).
     #[arg(long)]
     pub evidence: bool,
+    /// The ledger's HMAC key, when kept outside the data dir.
     #[arg(long, value_name = "FILE")]
     pub hmac_key_file: Option<PathBuf>,
 }
@@ -67,8 +79,10 @@ pub struct ShowArgs {
 pub enum AuditCommand {
     /// Walk the ledger's chain and name the first broken link.
     Verify {
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+        /// The ledger's HMAC key, when kept outside the data dir.
         #[arg(long, value_name = "FILE")]
         hmac_key_file: Option<PathBuf>,
     },
@@ -83,6 +97,7 @@ pub enum AuditCommand {
         /// An earlier export: prove nothing of it was rewritten since.
         #[arg(long, value_name = "FILE")]
         previous: Option<PathBuf>,
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -93,6 +108,7 @@ pub enum AuditCommand {
 pub enum DbCommand {
     /// Bring the ledger to this airlock's schema version (records, chain and HMACs untouched).
     Migrate {
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -102,32 +118,29 @@ pub enum DbCommand {
 /// cannot be.
 pub fn db(cmd: DbCommand, data_dir: &Path) -> u8 {
     let DbCommand::Migrate { json } = cmd;
-    match crate::store::migrate(data_dir) {
-        Ok(m) => {
-            if json {
-                json_out(&m);
-            } else if m.from == m.to {
-                say_lines(&format!(
-                    "ledger {}: already at schema {}",
-                    m.path.display(),
-                    m.to
-                ));
-            } else {
-                say_lines(&format!(
-                    "ledger {}: migrated from schema {} to {} ({} record(s) indexed; records, chain and HMACs unchanged)",
-                    m.path.display(),
-                    m.from,
-                    m.to,
-                    m.records
-                ));
-            }
-            EXIT_OK
-        }
-        Err(e) => {
-            warn(&format!("airlock db migrate: [{}] {e}", e.code()));
-            EXIT_USAGE
-        }
+    let m = match crate::cli::execute(data_dir, Request::Migrate, &Hooks::default()) {
+        Ok(Response::Migrate(m)) => m,
+        Ok(_) => return fail("db migrate", &crate::cli::unexpected(), json),
+        Err(f) => return fail("db migrate", &f, json),
+    };
+    if json {
+        json_out(&m);
+    } else if m.from == m.to {
+        say_lines(&format!(
+            "ledger {}: already at schema {}",
+            m.path.display(),
+            m.to
+        ));
+    } else {
+        say_lines(&format!(
+            "ledger {}: migrated from schema {} to {} ({} record(s) indexed; records, chain and HMACs unchanged)",
+            m.path.display(),
+            m.from,
+            m.to,
+            m.records
+        ));
     }
+    Outcome::Accepted.exit()
 }
 
 /// Arguments of `export`.
@@ -142,72 +155,52 @@ pub struct ExportArgs {
     /// Print the deployment's public key (PEM) instead of an export.
     #[arg(long)]
     pub public_key: bool,
+    /// The ledger's HMAC key, when kept outside the data dir.
     #[arg(long, value_name = "FILE")]
     pub hmac_key_file: Option<PathBuf>,
 }
 
 /// Runs `export`.
-pub fn export(a: ExportArgs, data_dir: &Path, now: crate::time::Timestamp) -> u8 {
+pub fn export(a: ExportArgs, data_dir: &Path) -> u8 {
     let since = match a.since.as_deref().map(parse_rfc3339).transpose() {
         Ok(s) => s,
         Err(e) => {
-            warn(&format!("airlock export: [usage] --since: {e}"));
-            return EXIT_USAGE;
+            return fail(
+                "export",
+                &Failure::unusable("usage", format!("--since: {e}")),
+                false,
+            )
         }
     };
-    let l = match open(data_dir, a.hmac_key_file.as_deref()) {
-        Ok(l) => l,
-        Err(c) => return c,
+    let format = match (a.public_key, a.format.as_str()) {
+        (true, _) => ExportFormat::PublicKey,
+        (false, "vsa") => ExportFormat::Vsa,
+        _ => ExportFormat::Jsonl,
     };
-    if a.public_key {
-        return match l.signing_key() {
-            Ok(k) => {
-                let _ = write!(crate::cli::stdout(), "{}", k.public_pem());
-                EXIT_OK
-            }
-            Err(e) => {
-                warn(&format!("airlock export: [{}] {e}", e.code()));
-                EXIT_USAGE
-            }
-        };
-    }
-    let format = if a.format == "vsa" {
-        crate::store::export::Format::Vsa
-    } else {
-        crate::store::export::Format::Jsonl
+    let req = Request::Export(ExportRequest {
+        format,
+        since,
+        hmac_key_file: a.hmac_key_file,
+    });
+    let lines = match crate::cli::execute(data_dir, req, &Hooks::default()) {
+        Ok(Response::Export(l)) => l,
+        Ok(_) => return fail("export", &crate::cli::unexpected(), false),
+        Err(f) => return fail("export", &f, false),
     };
-    match l.export(format, since, now) {
-        Ok(lines) => {
-            let mut o = std::io::BufWriter::new(crate::cli::stdout());
-            for line in lines {
-                let _ = writeln!(o, "{line}");
-            }
-            let _ = o.flush();
-            EXIT_OK
-        }
-        Err(e) => {
-            warn(&format!("airlock export: [{}] {e}", e.code()));
-            EXIT_USAGE
+    let mut o = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in lines {
+        // The public key's PEM ends its own last line.
+        if format == ExportFormat::PublicKey {
+            let _ = write!(o, "{line}");
+        } else {
+            let _ = writeln!(o, "{line}");
         }
     }
+    let _ = o.flush();
+    Outcome::Accepted.exit()
 }
 
-fn open(data_dir: &Path, key: Option<&Path>) -> Result<Ledger, u8> {
-    Ledger::open(data_dir, key).map_err(|e| {
-        warn(&format!("airlock: [{}] {e}", e.code()));
-        EXIT_USAGE
-    })
-}
-
-fn json_out(v: &impl serde::Serialize) {
-    match serde_json::to_string_pretty(v) {
-        Ok(s) => {
-            let _ = writeln!(crate::cli::stdout(), "{s}");
-        }
-        Err(e) => warn(&format!("airlock: cannot encode JSON: {e}")),
-    }
-}
-
+/// One line of the query table.
 fn line(r: &Record) -> String {
     let b = &r.body;
     let digest = b
@@ -226,8 +219,8 @@ fn line(r: &Record) -> String {
         ),
     };
     let short = digest.get(..19).unwrap_or(&digest).to_string();
-    let why = match (&b.reason, b.verdict.as_str(), &b.identity) {
-        (Some(c), "rejected", _) => format!("[{c}]"),
+    let why = match (&b.reason, b.verdict, &b.identity) {
+        (Some(c), Verdict::Rejected, _) => format!("[{c}]"),
         (_, _, Some(i)) => i.clone(),
         (Some(c), _, None) => c.clone(),
         (None, _, None) => String::new(),
@@ -236,7 +229,7 @@ fn line(r: &Record) -> String {
         "{:>6}  {}  {:<8}  {:<19}  {}  {}",
         r.id,
         r.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        b.verdict,
+        b.verdict.as_str(),
         short,
         crate::text::escape_capped(&name, 50),
         why
@@ -245,162 +238,232 @@ fn line(r: &Record) -> String {
 
 /// Runs `query`.
 pub fn query(a: QueryArgs, data_dir: &Path) -> u8 {
-    let parse = |s: &Option<String>, flag: &str| -> Result<Option<crate::time::Timestamp>, u8> {
-        s.as_deref().map(parse_rfc3339).transpose().map_err(|e| {
-            warn(&format!("airlock query: [usage] {flag}: {e}"));
-            EXIT_USAGE
-        })
+    let time = |s: &Option<String>, flag: &str| {
+        s.as_deref()
+            .map(parse_rfc3339)
+            .transpose()
+            .map_err(|e| Failure::unusable("usage", format!("{flag}: {e}")))
     };
-    let (since, until) = match (parse(&a.since, "--since"), parse(&a.until, "--until")) {
+    let (since, until) = match (time(&a.since, "--since"), time(&a.until, "--until")) {
         (Ok(s), Ok(u)) => (s, u),
-        (Err(c), _) | (_, Err(c)) => return c,
+        (Err(f), _) | (_, Err(f)) => return fail("query", &f, a.json),
     };
-    let l = match open(data_dir, a.hmac_key_file.as_deref()) {
-        Ok(l) => l,
-        Err(c) => return c,
+    let req = Request::Query(QueryRequest {
+        filter: QueryFilter {
+            digest: a.digest,
+            identity: a.identity,
+            issuer: a.issuer,
+            since,
+            until,
+            verdict: a.verdict,
+            import_id: a.import_id,
+            tarball_sha256: a.tarball_sha256,
+            pushed: a.pushed,
+        },
+        limit: a.limit,
+        hmac_key_file: a.hmac_key_file,
+    });
+    let rs = match crate::cli::execute(data_dir, req, &Hooks::default()) {
+        Ok(Response::Query(rs)) => rs,
+        Ok(_) => return fail("query", &crate::cli::unexpected(), a.json),
+        Err(f) => return fail("query", &f, a.json),
     };
-    let f = Filter {
-        digest: a.digest,
-        identity: a.identity,
-        issuer: a.issuer,
-        since,
-        until,
-        verdict: a.verdict,
-        import_id: a.import_id,
-        tarball_sha256: a.tarball_sha256.as_deref().map(Filter::tarball_sha256_of),
-        limit: Some(a.limit),
-        before: None,
-    };
-    match l.query(&f) {
-        Ok(rs) => {
-            if a.json {
-                json_out(&rs);
-            } else {
-                let mut s = format!(
-                    "{:>6}  {:<20}  {:<8}  {:<19}  ARTIFACT  SIGNER / REASON\n",
-                    "ID", "RECORDED", "VERDICT", "DIGEST"
-                );
-                for r in &rs {
-                    s.push_str(&line(r));
-                    s.push('\n');
-                }
-                s.push_str(&format!("{} record(s)\n", rs.len()));
-                say_lines(&s);
-            }
-            EXIT_OK
+    if a.json {
+        json_out(&rs);
+    } else {
+        let mut s = format!(
+            "{:>6}  {:<20}  {:<8}  {:<19}  ARTIFACT  SIGNER / REASON\n",
+            "ID", "RECORDED", "VERDICT", "DIGEST"
+        );
+        for r in &rs {
+            s.push_str(&line(r));
+            s.push('\n');
         }
-        Err(e) => {
-            warn(&format!("airlock query: [{}] {e}", e.code()));
-            EXIT_USAGE
+        s.push_str(&format!("{} record(s)\n", rs.len()));
+        say_lines(&s);
+    }
+    Outcome::Accepted.exit()
+}
+
+/// One record for people: what it is about, its verdict, and where it sits in the chain.
+fn show_text(r: &ShowResponse) -> String {
+    use std::fmt::Write as _;
+    let rec = &r.record;
+    let b = &rec.body;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "record {} ({}), recorded {}",
+        rec.id, b.kind, rec.recorded_at
+    );
+    let _ = writeln!(s, "  verdict      {}", b.verdict);
+    if let Some(code) = &b.reason {
+        let _ = writeln!(
+            s,
+            "  reason       [{code}] {}",
+            crate::reason::explain(code)
+        );
+    }
+    if let Some(m) = &b.message {
+        let _ = writeln!(s, "  message      {m}");
+    }
+    if let Some(id) = &b.import_id {
+        let _ = writeln!(s, "  import       {id}");
+    }
+    if let Some(t) = &b.tarball {
+        let _ = writeln!(
+            s,
+            "  input        {} ({} bytes{})",
+            t.name,
+            t.size,
+            t.sha256
+                .as_deref()
+                .map(|h| format!(", sha256:{h}"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(a) = &b.artifact {
+        let _ = writeln!(s, "  artifact     {} ({})", a.name, a.kind);
+        let _ = writeln!(s, "  digest       {}", a.digest);
+        for n in &a.references {
+            let _ = writeln!(s, "  name         {} ({})", n.name, n.source.as_str());
+        }
+        if let Some(by) = &a.covered_by {
+            let _ = writeln!(s, "  covered by   {by}");
         }
     }
+    if let Some(i) = &b.identity {
+        let _ = writeln!(s, "  signed by    {i}");
+    }
+    if let Some(i) = &b.issuer {
+        let _ = writeln!(s, "  issuer       {i}");
+    }
+    for p in &b.predicate_types {
+        let _ = writeln!(s, "  attested     {p}");
+    }
+    if let Some(t) = b.signed_at {
+        let _ = writeln!(
+            s,
+            "  signed at    {t} ({})",
+            b.signed_at_source.as_deref().unwrap_or("?")
+        );
+    }
+    for e in &b.tlog_entries {
+        let _ = writeln!(s, "  logged       log {} index {}", e.log_id, e.log_index);
+    }
+    let u = &b.decided_under;
+    if !u.trust_root_digest.is_empty() {
+        let _ = writeln!(
+            s,
+            "  trust root   {}{}{}",
+            u.trust_root_instance
+                .as_deref()
+                .map(|i| format!("{i} "))
+                .unwrap_or_default(),
+            u.trust_root_digest,
+            if u.trust_root_stale { " (stale)" } else { "" }
+        );
+    }
+    if let Some(p) = &u.policy_digest {
+        let _ = writeln!(s, "  policy       {p}");
+    }
+    if let Some(k) = &b.kept_at {
+        let _ = writeln!(s, "  kept at      {k}");
+    }
+    let _ = writeln!(s, "  chain        previous {}", rec.prev_hash);
+    let _ = writeln!(s, "               this     {}", rec.hash);
+    for e in r.stored_evidence_bytes.iter().flatten() {
+        match e.size {
+            Some(n) => {
+                let _ = writeln!(s, "  stored       {} ({n} bytes)", e.digest);
+            }
+            None => {
+                let _ = writeln!(s, "  stored       {} (missing)", e.digest);
+            }
+        }
+    }
+    s
 }
 
 /// Runs `show ID`.
 pub fn show(a: ShowArgs, data_dir: &Path) -> u8 {
-    let l = match open(data_dir, a.hmac_key_file.as_deref()) {
-        Ok(l) => l,
-        Err(c) => return c,
-    };
-    match l.get(a.id) {
-        Ok(Some(r)) => {
-            let mut digests = r.body.stored_evidence.clone();
-            digests.extend(r.body.decided_under.policy_digest.clone());
-            let mut stored = Vec::new();
-            if a.evidence {
-                for d in &digests {
-                    match l.evidence(d) {
-                        Ok(Some(b)) => stored.push(serde_json::json!({
-                            "digest": d, "size": b.len(), "base64": crate::bundle::json::b64_encode(&b),
-                        })),
-                        Ok(None) => stored.push(serde_json::json!({"digest": d, "missing": true})),
-                        Err(e) => {
-                            warn(&format!("airlock show: [{}] {e}", e.code()));
-                            return EXIT_USAGE;
-                        }
-                    }
-                }
-            }
+    let req = Request::Show(ShowRequest {
+        id: a.id,
+        evidence: a.evidence,
+        hmac_key_file: a.hmac_key_file,
+    });
+    match crate::cli::execute(data_dir, req, &Hooks::default()) {
+        Ok(Response::Show(r)) => {
             if a.json {
-                let mut v = serde_json::to_value(&r).unwrap_or_default();
-                if a.evidence {
-                    v["storedEvidenceBytes"] = serde_json::Value::Array(stored);
-                }
-                json_out(&v);
+                json_out(&r);
             } else {
-                let pretty = serde_json::to_string_pretty(&r).unwrap_or_default();
-                let mut s = format!(
-                    "record {} (chain: previous {}, this {})\n{pretty}\n",
-                    r.id, r.prev_hash, r.hash
-                );
-                for e in &stored {
-                    s.push_str(&format!(
-                        "stored {} ({} bytes)\n",
-                        e["digest"].as_str().unwrap_or(""),
-                        e["size"].as_u64().unwrap_or(0)
-                    ));
-                }
-                say_lines(&s);
+                say_lines(&show_text(&r));
             }
-            EXIT_OK
+            Outcome::Accepted.exit()
         }
-        Ok(None) => {
-            warn(&format!(
-                "airlock show: [not-found] no record {} in the ledger",
-                a.id
-            ));
-            EXIT_REJECTED
-        }
-        Err(e) => {
-            warn(&format!("airlock show: [{}] {e}", e.code()));
-            EXIT_USAGE
-        }
+        Ok(_) => fail("show", &crate::cli::unexpected(), a.json),
+        Err(f) => fail("show", &f, a.json),
     }
 }
 
-fn verify_export(
-    file: &Path,
-    public_key: Option<&Path>,
-    previous: Option<&Path>,
-    json: bool,
-    data_dir: &Path,
-) -> u8 {
-    let read = |p: &Path, what: &'static str| {
-        crate::input::read_capped(p, crate::limits::MAX_EXPORT_BYTES, what)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .map_err(|e| {
-                warn(&format!("airlock audit verify-export: [usage] {e}"));
-                EXIT_USAGE
-            })
-    };
-    let text = match read(file, "export") {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let pem = match public_key {
-        Some(p) => match read(p, "public key") {
-            Ok(t) => t,
-            Err(c) => return c,
-        },
-        None => match open(data_dir, None).and_then(|l| {
-            l.signing_key().map(|k| k.public_pem()).map_err(|e| {
-                warn(&format!("airlock audit verify-export: [{}] {e}", e.code()));
-                EXIT_USAGE
-            })
-        }) {
-            Ok(p) => p,
-            Err(c) => return c,
-        },
-    };
-    let prev = match previous {
-        Some(p) => match read(p, "previous export") {
-            Ok(t) => Some(t),
-            Err(c) => return c,
-        },
-        None => None,
-    };
-    match crate::store::export::verify_export(&text, &pem, prev.as_deref()) {
-        Ok(c) => {
+/// Runs `audit verify` / `audit verify-export`: exit 0 intact, 1 broken.
+pub fn audit(cmd: AuditCommand, data_dir: &Path) -> u8 {
+    match cmd {
+        AuditCommand::Verify {
+            json,
+            hmac_key_file,
+        } => {
+            let req = Request::Audit(AuditRequest { hmac_key_file });
+            let a = match crate::cli::execute(data_dir, req, &Hooks::default()) {
+                Ok(Response::Audit(a)) => a,
+                Ok(_) => return fail("audit verify", &crate::cli::unexpected(), json),
+                Err(f) => return fail("audit verify", &f, json),
+            };
+            if json {
+                json_out(&a);
+            } else if let Some(b) = &a.first_broken {
+                warn(&format!(
+                    "airlock audit verify: BROKEN at record {}: {} ({} records verified before it)",
+                    b.id, b.why, a.records
+                ));
+            } else {
+                say_lines(&format!(
+                    "ledger intact: {} record(s), chain head {}",
+                    a.records, a.head
+                ));
+            }
+            if a.intact {
+                Outcome::Accepted.exit()
+            } else {
+                Outcome::Rejected.exit()
+            }
+        }
+        AuditCommand::VerifyExport {
+            file,
+            public_key,
+            previous,
+            json,
+        } => {
+            let req = Request::AuditExport(AuditExportRequest {
+                file,
+                public_key,
+                previous,
+            });
+            let c = match crate::cli::execute(data_dir, req, &Hooks::default()) {
+                Ok(Response::AuditExport(c)) => c,
+                Ok(_) => return fail("audit verify-export", &crate::cli::unexpected(), json),
+                Err(f) if f.outcome() == Outcome::Rejected => {
+                    warn(&format!(
+                        "airlock audit verify-export: BROKEN [{}] {}",
+                        f.reason, f.message
+                    ));
+                    if json {
+                        json_out(&f);
+                    }
+                    return f.exit;
+                }
+                Err(f) => return fail("audit verify-export", &f, json),
+            };
             if json {
                 json_out(&c);
             } else {
@@ -416,73 +479,7 @@ fn verify_export(
                     }
                 ));
             }
-            EXIT_OK
-        }
-        Err(why) => {
-            if json {
-                json_out(
-                    &serde_json::json!({"intact": false, "reason": "export-invalid", "message": why}),
-                );
-            }
-            warn(&format!(
-                "airlock audit verify-export: BROKEN [export-invalid] {}: {why}",
-                crate::text::ShownPath(file)
-            ));
-            EXIT_REJECTED
-        }
-    }
-}
-
-/// Runs `audit verify` / `audit verify-export`: exit 0 intact, 1 broken.
-pub fn audit(cmd: AuditCommand, data_dir: &Path) -> u8 {
-    let (json, hmac_key_file) = match cmd {
-        AuditCommand::Verify {
-            json,
-            hmac_key_file,
-        } => (json, hmac_key_file),
-        AuditCommand::VerifyExport {
-            file,
-            public_key,
-            previous,
-            json,
-        } => {
-            return verify_export(
-                &file,
-                public_key.as_deref(),
-                previous.as_deref(),
-                json,
-                data_dir,
-            )
-        }
-    };
-    let l = match open(data_dir, hmac_key_file.as_deref()) {
-        Ok(l) => l,
-        Err(c) => return c,
-    };
-    match l.audit() {
-        Ok(a) => {
-            if json {
-                json_out(&a);
-            } else if let Some(b) = &a.first_broken {
-                warn(&format!(
-                    "airlock audit verify: BROKEN at record {}: {} ({} records verified before it)",
-                    b.id, b.why, a.records
-                ));
-            } else {
-                say_lines(&format!(
-                    "ledger intact: {} record(s), chain head {}",
-                    a.records, a.head
-                ));
-            }
-            if a.intact {
-                EXIT_OK
-            } else {
-                EXIT_REJECTED
-            }
-        }
-        Err(e) => {
-            warn(&format!("airlock audit verify: [{}] {e}", e.code()));
-            EXIT_USAGE
+            Outcome::Accepted.exit()
         }
     }
 }

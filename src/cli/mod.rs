@@ -1,7 +1,10 @@
-//! The command line: argument parsing, exit codes and human/JSON output. Thin: every decision is
-//! made by the domain modules.
+//! The command line: clap arguments, and renderers (text and `--json`) of the typed responses
+//! of [`crate::app`]. Every operation is a typed request run by `app`, in this process or, while
+//! a daemon holds the data dir's ledger, through its socket; the exit code comes from the one
+//! [`crate::app::Outcome`] mapping.
 //!
-//! Owns: clap definitions, output formatting. Must not touch: crypto, parsing of outside formats.
+//! Owns: clap definitions, output formatting. Must not touch: what an operation does (that is
+//! `app`), crypto, parsing of outside formats.
 
 pub mod daemon;
 pub mod import;
@@ -9,16 +12,11 @@ pub mod ledger;
 pub mod trust;
 pub mod verify_bundle;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
-/// Exit code: success, verified.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: rejected or refused.
-pub const EXIT_REJECTED: u8 = 1;
-/// Exit code: unusable usage or input.
-pub const EXIT_USAGE: u8 = 2;
+use crate::app::{App, Failure, Hooks, Outcome, Request, Response};
 
 /// airlock — offline verification of Sigstore supply-chain evidence.
 #[derive(Debug, Parser)]
@@ -43,7 +41,8 @@ pub enum Command {
     VerifyBundle(verify_bundle::VerifyBundleArgs),
     /// Import tarballs or folders from a stick: prove every artifact against a ClusterImagePolicy.
     Import(import::ImportArgs),
-    /// Decide every recorded verdict again under the trust root and policy in force now.
+    /// Decide recorded verdicts again (each under the policy it was decided under); record the
+    /// changes as the latest verdicts only with --apply.
     Reverify(import::ReverifyArgs),
     /// Search the verification ledger.
     Query(ledger::QueryArgs),
@@ -72,6 +71,9 @@ pub enum Command {
         /// The trust instance (`public-good` by default; `github`, or a private one's name).
         #[arg(long, global = true, value_name = "NAME")]
         instance: Option<String>,
+        /// The ledger's HMAC key, when kept outside the data dir (trust events are recorded).
+        #[arg(long, global = true, value_name = "FILE")]
+        hmac_key_file: Option<PathBuf>,
         #[command(subcommand)]
         cmd: trust::TrustCommand,
     },
@@ -81,7 +83,7 @@ pub enum Command {
 /// from outside data reaches the terminal.
 pub(crate) fn say_lines(text: &str) {
     use std::io::Write;
-    let mut o = std::io::BufWriter::new(stdout());
+    let mut o = std::io::BufWriter::new(std::io::stdout().lock());
     for l in text.lines() {
         let _ = writeln!(o, "{}", crate::text::line(l));
     }
@@ -92,64 +94,52 @@ pub(crate) fn say_lines(text: &str) {
 /// outside data stays one printable line).
 pub(crate) fn warn(text: &str) {
     use std::io::Write;
-    let _ = writeln!(stderr(), "{}", crate::text::line(text));
+    let _ = writeln!(std::io::stderr(), "{}", crate::text::line(text));
 }
 
-/// Where a command's standard output goes: the process's stdout, or, for a command the daemon
-/// runs for a client on its socket ([`capture`]), that client.
-pub(crate) fn stdout() -> Sink {
-    Sink(false)
+/// Prints a JSON document on stdout.
+pub(crate) fn json_out(value: &impl serde::Serialize) {
+    use std::io::Write;
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => {
+            let mut o = std::io::stdout().lock();
+            let _ = writeln!(o, "{s}");
+            let _ = o.flush();
+        }
+        Err(e) => warn(&format!("airlock: cannot encode JSON output: {e}")),
+    }
 }
 
-/// Where a command's standard error goes (see [`stdout`]).
-pub(crate) fn stderr() -> Sink {
-    Sink(true)
+/// Prints a failure: one line on stderr (`airlock COMMAND: [reason] message`) and, with
+/// `--json`, the failure itself on stdout; returns its exit code.
+pub(crate) fn fail(command: &str, f: &Failure, json: bool) -> u8 {
+    warn(&format!("airlock {command}: [{}] {}", f.reason, f.message));
+    if json {
+        json_out(f);
+    }
+    f.exit
 }
 
-/// A writer that is the process's stdout or stderr, or the client of the command this thread
-/// runs for the daemon.
-pub(crate) struct Sink(bool);
-
-/// Receives a proxied command's output: (`true` for stderr, bytes).
-pub type Capture = Box<dyn FnMut(bool, &[u8]) -> std::io::Result<()>>;
-
-thread_local! {
-    static CAPTURE: std::cell::RefCell<Option<Capture>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Runs `f` with this thread's command output sent to `to` instead of stdout and stderr.
-pub fn capture<T>(to: Capture, f: impl FnOnce() -> T) -> T {
-    CAPTURE.with(|c| *c.borrow_mut() = Some(to));
-    let r = f();
-    CAPTURE.with(|c| *c.borrow_mut() = None);
-    r
-}
-
-/// Whether this thread's output goes to a daemon client (no terminal: no progress bars).
-pub(crate) fn capturing() -> bool {
-    CAPTURE.with(|c| c.borrow().is_some())
-}
-
-impl std::io::Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let err = self.0;
-        let captured = CAPTURE.with(|c| c.borrow_mut().as_mut().map(|f| f(err, buf)));
-        match captured {
-            Some(r) => r.map(|()| buf.len()),
-            None if err => std::io::stderr().write(buf),
-            None => std::io::stdout().write(buf),
+/// Runs a request: through the daemon that holds the data dir's ledger, else here.
+pub(crate) fn execute(
+    data_dir: &Path,
+    req: Request,
+    hooks: &Hooks<'_>,
+) -> Result<Response, Failure> {
+    if req.uses_ledger() {
+        if let Some(answer) = crate::daemon::socket::forward(data_dir, &req) {
+            return answer;
         }
     }
+    App::new(data_dir).execute(&req, hooks, crate::clock::now())
+}
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        if capturing() {
-            Ok(())
-        } else if self.0 {
-            std::io::stderr().flush()
-        } else {
-            std::io::stdout().flush()
-        }
-    }
+/// A response of another operation than the one asked (a daemon of another version).
+pub(crate) fn unexpected() -> Failure {
+    Failure::unusable(
+        "daemon-request-refused",
+        "the daemon answered another operation than the one asked (is it another airlock version?)",
+    )
 }
 
 /// Parses the command line and runs it; returns the exit code.
@@ -157,7 +147,11 @@ pub fn main() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let code = if e.use_stderr() {
+                Outcome::Unusable.exit()
+            } else {
+                Outcome::Accepted.exit()
+            };
             let _ = e.print();
             return code;
         }
@@ -166,35 +160,24 @@ pub fn main() -> u8 {
     // never through a link.
     if let Err(e) = crate::datadir::prepare(&cli.data_dir) {
         warn(&format!("airlock: [{}] {e}", e.code()));
-        return EXIT_USAGE;
+        return Outcome::Unusable.exit();
     }
-    // While a daemon holds the data dir's ledger, the commands that use it run through it.
-    if crate::daemon::socket::uses_ledger(&cli) {
-        if let Some(code) = crate::daemon::socket::forward(&cli.data_dir) {
-            return code;
-        }
-    }
-    dispatch(cli)
-}
-
-/// Runs a parsed command line; returns the exit code.
-pub fn dispatch(cli: Cli) -> u8 {
-    // (The data dir is checked before: by `main`, or by the daemon's socket for each command
-    // sent through it.)
+    let d = cli.data_dir;
     match cli.command {
         Command::Trust {
             json,
             instance,
+            hmac_key_file,
             cmd,
-        } => trust::run(cmd, &cli.data_dir, json, instance.as_deref()),
-        Command::VerifyBundle(args) => verify_bundle::run(args, &cli.data_dir, crate::clock::now()),
-        Command::Import(args) => import::run(args, &cli.data_dir, crate::clock::now()),
-        Command::Query(args) => ledger::query(args, &cli.data_dir),
-        Command::Reverify(args) => import::reverify(args, &cli.data_dir, crate::clock::now()),
-        Command::Show(args) => ledger::show(args, &cli.data_dir),
-        Command::Audit { cmd } => ledger::audit(cmd, &cli.data_dir),
-        Command::Export(args) => ledger::export(args, &cli.data_dir, crate::clock::now()),
-        Command::Daemon(args) => daemon::run(args, &cli.data_dir),
-        Command::Db { cmd } => ledger::db(cmd, &cli.data_dir),
+        } => trust::run(cmd, &d, json, instance, hmac_key_file),
+        Command::VerifyBundle(args) => verify_bundle::run(args, &d),
+        Command::Import(args) => import::run(args, &d),
+        Command::Query(args) => ledger::query(args, &d),
+        Command::Reverify(args) => import::reverify(args, &d),
+        Command::Show(args) => ledger::show(args, &d),
+        Command::Audit { cmd } => ledger::audit(cmd, &d),
+        Command::Export(args) => ledger::export(args, &d),
+        Command::Daemon(args) => daemon::run(args, &d),
+        Command::Db { cmd } => ledger::db(cmd, &d),
     }
 }

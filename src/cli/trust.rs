@@ -1,14 +1,15 @@
-//! `airlock trust …`: thin glue from the command line to `crate::trust`, and its output.
+//! `airlock trust …`: the flags of the trust subcommands, and the renderers (text and JSON) of
+//! their typed responses.
 //!
-//! Owns: the clap definitions of the trust subcommands, the one reading of the clock for them
-//! (`crate::clock::now()`), text and JSON output, exit codes. Must not touch: TUF, the trust
-//! store's files, crypto.
+//! Owns: the clap definitions, text and JSON output. Must not touch: TUF, the trust store's
+//! files, recording trust events (that is `app::trust`).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::app::trust::{StatusWithInstances, TrustOp, TrustRequest, TrustResponse};
+use crate::app::{Failure, Hooks, Request, Response};
 use crate::time::{parse_rfc3339, Timestamp, Window};
-use crate::trust::{self, InitRequest, Outcome, RootInfo, TrustError, TufSummary};
+use crate::trust::{self, Outcome, RootInfo, TufSummary};
 
 /// The `trust` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -58,17 +59,6 @@ fn err_line(text: &str) {
     crate::cli::warn(text);
 }
 
-fn json_out(value: &impl serde::Serialize) {
-    match serde_json::to_string_pretty(value) {
-        Ok(s) => {
-            let mut o = crate::cli::stdout();
-            let _ = writeln!(o, "{s}");
-            let _ = o.flush();
-        }
-        Err(e) => err_line(&format!("airlock: cannot encode JSON output: {e}")),
-    }
-}
-
 fn short(digest: &str) -> &str {
     digest.get(..16).unwrap_or(digest)
 }
@@ -107,17 +97,20 @@ fn parse_at(at: Option<&str>) -> Result<Option<Timestamp>, String> {
     at.map(parse_rfc3339).transpose()
 }
 
-/// Prints a failure: one line on stderr (and a JSON object on stdout with `--json`).
-fn fail(command: &str, e: &TrustError, json: bool, scope: (&Path, &str), now: Timestamp) -> u8 {
-    let code = e.exit_code();
-    let in_force = trust::installed_in(scope.0, scope.1, now).ok().flatten();
-    let mut line = if e.is_refusal() {
-        format!("airlock trust {command}: refused [{}]: {e}", e.code())
+/// Prints a failure: one line on stderr (with the root still in force after a refusal) and,
+/// with `--json`, the failure on stdout.
+fn fail(command: &str, f: &Failure, json: bool) -> u8 {
+    let refused = f.exit == crate::app::Outcome::Rejected.exit();
+    let mut line = if refused {
+        format!(
+            "airlock trust {command}: refused [{}]: {}",
+            f.reason, f.message
+        )
     } else {
-        format!("airlock trust {command}: [{}] {e}", e.code())
+        format!("airlock trust {command}: [{}] {}", f.reason, f.message)
     };
-    if e.is_refusal() {
-        match &in_force {
+    if refused {
+        match &f.in_force {
             Some(info) => line.push_str(&format!(
                 "; the trust root in force is unchanged: {}",
                 describe(info)
@@ -127,26 +120,9 @@ fn fail(command: &str, e: &TrustError, json: bool, scope: (&Path, &str), now: Ti
     }
     err_line(&line);
     if json {
-        json_out(&serde_json::json!({
-            "ok": false,
-            "exit": code,
-            "code": e.code(),
-            "refused": e.is_refusal(),
-            "error": e.to_string(),
-            "inForce": in_force,
-        }));
+        crate::cli::json_out(f);
     }
-    code
-}
-
-fn usage(command: &str, why: &str, json: bool) -> u8 {
-    err_line(&format!("airlock trust {command}: [usage] {why}"));
-    if json {
-        json_out(&serde_json::json!({
-            "ok": false, "exit": 2, "code": "usage", "refused": false, "error": why,
-        }));
-    }
-    2
+    f.exit
 }
 
 fn print_outcome(o: &Outcome) {
@@ -328,213 +304,105 @@ fn print_history(h: &trust::History) {
     out(&s);
 }
 
-/// Prints a command's result (JSON with `--json`, else `text`) or its failure; returns the exit
-/// code.
-fn finish<T: serde::Serialize>(
-    command: &str,
-    result: Result<T, TrustError>,
-    text: fn(&T),
-    json: bool,
-    scope: (&Path, &str),
-    now: Timestamp,
-) -> u8 {
-    match result {
-        Ok(v) if json => {
-            json_out(&v);
-            0
-        }
-        Ok(v) => {
-            text(&v);
-            0
-        }
-        Err(e) => fail(command, &e, json, scope, now),
-    }
-}
-
-/// What a trust event was decided under: the root it installed or kept.
-fn decided_under(
-    info: &RootInfo,
-    instance: Option<String>,
-) -> crate::store::record_types::DecidedUnder {
-    crate::store::record_types::DecidedUnder {
-        trust_root_digest: format!("sha256:{}", info.digest),
-        trust_root_instance: instance,
-        tuf_root_version: info.tuf_root_version,
-        trust_root_stale: info.stale,
-        policy_digest: None,
-    }
-}
-
-/// The ledger record of a trust event: an accepted init, update or import, or a failed one
-/// (a refusal, or a medium that could not even be read), with the failure's reason code.
-pub(crate) fn trust_event_record(
-    instance: &str,
-    action: &str,
-    r: &Result<Outcome, TrustError>,
-) -> crate::store::RecordInput {
-    let base = crate::store::RecordInput {
-        kind: "trust-event".into(),
-        airlock_version: env!("CARGO_PKG_VERSION").into(),
-        ..Default::default()
-    };
-    match r {
-        Ok(o) => crate::store::RecordInput {
-            verdict: "accepted".into(),
-            reason: Some(if o.changed {
-                action.to_string()
-            } else {
-                format!("{action}-unchanged")
-            }),
-            message: Some(format!("{} offered {}", o.offered, o.info.digest)),
-            decided_under: decided_under(&o.info, Some(instance.to_string())),
-            ..base
-        },
-        Err(e) => crate::store::RecordInput {
-            verdict: "rejected".into(),
-            reason: Some(e.code().into()),
-            message: Some(format!("{action}: {e}")),
-            decided_under: crate::store::record_types::DecidedUnder {
-                trust_root_instance: Some(instance.to_string()),
-                ..Default::default()
-            },
-            ..base
-        },
-    }
-}
-
-/// The trust events of loading `roots`: public good's factory trust root installed on the data
-/// dir's first use (the trust history holds it too; this puts it in the ledger).
-pub(crate) fn factory_install_records<'a>(
-    roots: impl IntoIterator<Item = &'a super::verify_bundle::LoadedRoot>,
-) -> Vec<crate::store::RecordInput> {
-    roots
-        .into_iter()
-        .filter(|r| r.factory_installed)
-        .map(|r| crate::store::RecordInput {
-            kind: "trust-event".into(),
-            verdict: "accepted".into(),
-            reason: Some("factory-install".into()),
-            message: Some(format!(
-                "the factory trust root built into airlock {} ({}) was installed on first use",
-                env!("CARGO_PKG_VERSION"),
-                r.info.source
-            )),
-            decided_under: decided_under(&r.info, r.instance.clone()),
-            airlock_version: env!("CARGO_PKG_VERSION").into(),
-            ..Default::default()
-        })
-        .collect()
-}
-
-/// Records a trust event in the ledger. The trust store's own history is the authority; a ledger
-/// that cannot be opened is said, not fatal.
-fn record_event(
-    data_dir: &Path,
-    instance: &str,
-    action: &str,
-    r: &Result<Outcome, TrustError>,
-    now: Timestamp,
-) {
-    // A failure that is not a decision (an unreadable medium, a data dir that cannot be
-    // written) is said on stderr only: nothing was decided about the trust root.
-    if matches!(r, Err(e) if !e.is_refusal()) {
-        return;
-    }
-    let input = trust_event_record(instance, action, r);
-    let recorded = crate::store::Ledger::open(data_dir, None).and_then(|l| l.append(&[input], now));
-    if let Err(e) = recorded {
-        err_line(&format!("airlock trust {action}: warning: the trust event is in the trust history but not in the ledger: [{}] {e}", e.code()));
-    }
-}
-
 /// Runs a `trust` subcommand; returns the process exit code (0 ok, 1 refused, 2 unusable input).
-pub fn run(cmd: TrustCommand, data_dir: &Path, json: bool, instance: Option<&str>) -> u8 {
-    let now = crate::clock::now();
-    let now = now.round(jiff::Unit::Second).unwrap_or(now);
-    let named = instance.unwrap_or(trust::PUBLIC_GOOD);
-    match cmd {
-        TrustCommand::Status => {
-            // Without --instance: every instance (JSON: public good's status, and the names).
-            if instance.is_none() && !json {
-                let mut code = 0;
-                for (i, name) in trust::instances(data_dir).iter().enumerate() {
-                    if i > 0 {
-                        out("\n");
-                    }
-                    code = code.max(finish(
-                        "status",
-                        trust::status_in(data_dir, name, now),
-                        print_status,
-                        false,
-                        (data_dir, name),
-                        now,
-                    ));
-                }
-                return code;
-            }
-            let r = trust::status_in(data_dir, named, now).map(|st| StatusWithInstances {
-                instances: trust::instances(data_dir),
-                status: st,
-            });
-            finish(
-                "status",
-                r,
-                |s| print_status(&s.status),
+pub fn run(
+    cmd: TrustCommand,
+    data_dir: &Path,
+    json: bool,
+    instance: Option<String>,
+    hmac_key_file: Option<PathBuf>,
+) -> u8 {
+    let at = |a: Option<String>, command: &str| {
+        parse_at(a.as_deref()).map_err(|why| {
+            fail(
+                command,
+                &Failure::unusable("usage", format!("--at: {why}")),
                 json,
-                (data_dir, named),
-                now,
             )
-        }
-        TrustCommand::History => finish(
-            "history",
-            trust::history_in(data_dir, named, now),
-            print_history,
-            json,
-            (data_dir, named),
-            now,
-        ),
+        })
+    };
+    let (command, op) = match cmd {
+        TrustCommand::Status => ("status", TrustOp::Status),
+        TrustCommand::History => ("history", TrustOp::History),
         TrustCommand::Init {
             root,
             from,
-            at,
+            at: a,
             force,
+        } => match at(a, "init") {
+            Ok(at) => (
+                "init",
+                TrustOp::Init {
+                    root,
+                    from,
+                    at,
+                    force,
+                },
+            ),
+            Err(code) => return code,
+        },
+        TrustCommand::Update { from, at: a } => match at(a, "update") {
+            Ok(at) => ("update", TrustOp::Update { from, at }),
+            Err(code) => return code,
+        },
+        TrustCommand::Import { trusted_root } => ("import", TrustOp::Import { trusted_root }),
+    };
+    // `status --json` without --instance: public good's status, and the names.
+    let asked = match (&op, &instance, json) {
+        (TrustOp::Status, None, true) => Some(trust::PUBLIC_GOOD.to_string()),
+        _ => instance,
+    };
+    let req = Request::Trust(TrustRequest {
+        instance: asked,
+        op,
+        hmac_key_file,
+    });
+    let r = match crate::cli::execute(data_dir, req, &Hooks::default()) {
+        Ok(Response::Trust(r)) => r,
+        Ok(_) => return fail(command, &crate::cli::unexpected(), json),
+        Err(f) => return fail(command, &f, json),
+    };
+    match r {
+        TrustResponse::Status {
+            statuses,
+            instances,
         } => {
-            let at = match parse_at(at.as_deref()) {
-                Ok(a) => a,
-                Err(why) => return usage("init", &format!("--at: {why}"), json),
-            };
-            let req = InitRequest {
-                root,
-                from,
-                at,
-                force,
-            };
-            let r = trust::init_in(data_dir, named, &req, now);
-            record_event(data_dir, named, "init", &r, now);
-            finish("init", r, print_outcome, json, (data_dir, named), now)
+            if json {
+                if let Some(st) = statuses.first() {
+                    crate::cli::json_out(&StatusWithInstances {
+                        status: st,
+                        instances: &instances,
+                    });
+                }
+            } else {
+                for (i, st) in statuses.iter().enumerate() {
+                    if i > 0 {
+                        out("\n");
+                    }
+                    print_status(st);
+                }
+            }
         }
-        TrustCommand::Update { from, at } => {
-            let at = match parse_at(at.as_deref()) {
-                Ok(a) => a,
-                Err(why) => return usage("update", &format!("--at: {why}"), json),
-            };
-            let r = trust::update_from_in(data_dir, named, &from, now, at);
-            record_event(data_dir, named, "update", &r, now);
-            finish("update", r, print_outcome, json, (data_dir, named), now)
+        TrustResponse::History { history } => {
+            if json {
+                crate::cli::json_out(&history);
+            } else {
+                print_history(&history);
+            }
         }
-        TrustCommand::Import { trusted_root } => {
-            let r = trust::import_in(data_dir, named, &trusted_root, now);
-            record_event(data_dir, named, "import", &r, now);
-            finish("import", r, print_outcome, json, (data_dir, named), now)
+        TrustResponse::Changed {
+            outcome,
+            unrecorded,
+        } => {
+            if let Some(why) = unrecorded {
+                err_line(&format!("airlock trust {command}: warning: {why}"));
+            }
+            if json {
+                crate::cli::json_out(&outcome);
+            } else {
+                print_outcome(&outcome);
+            }
         }
     }
-}
-
-/// `trust status --json` (and the API's `/v1/trust-root`): the instance's status, and the names
-/// of every instance.
-#[derive(serde::Serialize)]
-pub(crate) struct StatusWithInstances {
-    #[serde(flatten)]
-    pub status: trust::Status,
-    pub instances: Vec<String>,
+    crate::app::Outcome::Accepted.exit()
 }

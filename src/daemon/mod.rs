@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::metrics::Metrics;
-use crate::store::{Ledger, RecordInput};
+use crate::store::Ledger;
 use journal::{Entry, Journal};
 
 /// Why the daemon cannot start or go on (exit 2), or why one file's work must wait.
@@ -63,11 +63,14 @@ pub enum DaemonError {
     Socket { path: PathBuf, why: String },
     #[error("{0}")]
     Api(#[from] crate::api::ApiError),
+    #[error("[{}] {}", .0.reason, .0.message)]
+    App(crate::app::Failure),
 }
 
 impl DaemonError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
+            Self::App(f) => &f.reason,
             Self::AlreadyRunning { .. } => "daemon-running",
             Self::Lock { .. } => "daemon-lock-failed",
             Self::Inbox { .. } => "inbox-unusable",
@@ -99,6 +102,8 @@ pub struct Config {
     pub stop_timeout: Duration,
     /// The ledger's page cache (bytes).
     pub ledger_cache_bytes: u64,
+    /// The ledger's HMAC key, when kept outside the data dir.
+    pub hmac_key_file: Option<PathBuf>,
     pub api: Option<crate::api::ApiConfig>,
 }
 
@@ -199,6 +204,8 @@ pub type WorkLock = Arc<Mutex<()>>;
 /// Shared state the API reads.
 pub struct Shared {
     pub data_dir: PathBuf,
+    /// The application the API and the console call (it holds the ledger).
+    pub app: crate::app::App,
     pub inbox: PathBuf,
     pub ledger: Ledger,
     pub journal: Journal,
@@ -238,7 +245,7 @@ pub struct Readiness {
     pub ledger: bool,
     pub inbox: bool,
     /// Why imports are being retried with backoff (the data dir cannot be written), if they are.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failing: Option<String>,
 }
 
@@ -271,19 +278,29 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
     if let Some(api) = &cfg.api {
         api.check()?;
     }
-    let policy =
-        crate::cli::import::load_policy(&cfg.policy).map_err(|why| DaemonError::Policy {
-            path: cfg.policy.clone(),
-            why,
-        })?;
-    let ledger = Ledger::open_cached(&cfg.data_dir, None, cfg.ledger_cache_bytes)?;
-    ledger.share();
+    let policy = crate::app::policy_file::load(&cfg.policy).map_err(|why| DaemonError::Policy {
+        path: cfg.policy.clone(),
+        why,
+    })?;
+    let ledger = Ledger::open_cached(
+        &cfg.data_dir,
+        cfg.hmac_key_file.as_deref(),
+        cfg.ledger_cache_bytes,
+    )?;
+    let app = crate::app::App::holding(&cfg.data_dir, ledger.clone());
+    // Installed (and recorded) before anything is served: what the API and the console read
+    // never writes trust state.
+    if let Err(f) = app.ensure_trust_installed(crate::clock::now()) {
+        tracing::warn!(reason = %f.reason, "{}; files wait in the inbox", f.message);
+    }
+
     let journal = Journal::open(&cfg.data_dir)?;
     let metrics = Arc::new(Metrics::new());
     let failing = Arc::new(std::sync::Mutex::new(None));
     let shared = Arc::new(Shared {
         data_dir: cfg.data_dir.clone(),
         inbox: cfg.inbox.clone(),
+        app: app.clone(),
         ledger: ledger.clone(),
         journal: journal.clone(),
         metrics: metrics.clone(),
@@ -298,7 +315,7 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
         })?;
     }
     let work_lock: WorkLock = Arc::new(Mutex::new(()));
-    let sock = socket::Server::bind(&cfg.data_dir, work_lock.clone())?;
+    let sock = socket::Server::bind(app.clone(), work_lock.clone())?;
     let api = match &cfg.api {
         Some(a) => Some(crate::api::start(a, shared.clone())?),
         None => None,
@@ -307,7 +324,7 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
         data_dir = %cfg.data_dir.display(),
         inbox = %cfg.inbox.display(),
         policy = %cfg.policy.display(),
-        listen = ?api.as_ref().map(|a| a.addr),
+        listen = %api.as_ref().map(|a| a.addr.to_string()).unwrap_or_default(),
         "airlock daemon started"
     );
     watchdog(stop.clone(), cfg.stop_timeout);
@@ -328,7 +345,7 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
     };
     let mut w = Worker {
         cfg: &cfg,
-        ledger,
+        app,
         journal,
         metrics,
         policy: policy_cell,
@@ -403,7 +420,7 @@ fn watch_policy(
             continue;
         }
         seen = m;
-        match crate::cli::import::load_policy(path) {
+        match crate::app::policy_file::load(path) {
             Ok(p) => {
                 tracing::info!(policy = %path.display(), digest = %p.digest, "policy reloaded");
                 if let Ok(mut c) = cell.lock() {
@@ -419,7 +436,7 @@ fn watch_policy(
 
 struct Worker<'a> {
     cfg: &'a Config,
-    ledger: Ledger,
+    app: crate::app::App,
     journal: Journal,
     metrics: Arc<Metrics>,
     /// The policy in force, replaced by the policy watcher (off this thread) when the file changes.
@@ -447,11 +464,7 @@ fn continue_waiting(stop: &AtomicBool, rx: &std::sync::mpsc::Receiver<()>, wait:
     }
 }
 
-/// An input's records and the evidence bytes they name.
-type Decided = (
-    Vec<RecordInput>,
-    std::collections::BTreeMap<String, Vec<u8>>,
-);
+use crate::app::import::EntryImport;
 
 /// How one taken file ended.
 struct Done {
@@ -515,29 +528,16 @@ impl Worker<'_> {
     }
 
     /// Files are taken only while they can be decided: every trust root in force loads (a
-    /// fresh data dir has public good's factory root, installed on first use).
+    /// fresh data dir has public good's factory root, installed on first use and recorded).
     fn ready_to_import(&self) -> Result<(), DaemonError> {
-        let now = crate::clock::now();
-        let roots =
-            crate::cli::verify_bundle::resolve_root_for(None, None, &self.cfg.data_dir, now)
-                .map_err(|(code, m)| {
-                    DaemonError::TrustRoot(format!("[{code}] {m}; files wait in the inbox"))
-                })?;
-        self.record_factory_install(&roots, now)
-    }
-
-    /// Records the factory trust root's install when loading the roots did it.
-    fn record_factory_install(
-        &self,
-        roots: &crate::cli::verify_bundle::Roots,
-        now: crate::time::Timestamp,
-    ) -> Result<(), DaemonError> {
-        let installed = crate::cli::trust::factory_install_records(&roots.list);
-        if !installed.is_empty() {
-            self.ledger.append(&installed, now)?;
-            tracing::info!("trust: public good's factory trust root installed on first use");
-        }
-        Ok(())
+        self.app
+            .ensure_trust_installed(crate::clock::now())
+            .map_err(|f| {
+                DaemonError::TrustRoot(format!(
+                    "[{}] {}; files wait in the inbox",
+                    f.reason, f.message
+                ))
+            })
     }
 
     /// Finishes every entry a crash (or a failure to record) left open.
@@ -714,7 +714,7 @@ impl Worker<'_> {
     fn complete_inner(&mut self, entry: &Entry) -> Result<Option<Done>, DaemonError> {
         let id = entry.import_id.clone();
         let work_file = self.journal.work_file(entry)?;
-        if self.ledger.has_import(&id)? {
+        if self.app.is_recorded(&id).map_err(DaemonError::App)? {
             self.keep_rest(entry, &work_file)?;
             self.journal.finish(entry)?;
             return Ok(None);
@@ -738,36 +738,50 @@ impl Worker<'_> {
         // this process cleared its own.)
         let now = crate::clock::now();
         let bytes = if meta.is_file() { meta.len() } else { 0 };
-        let (kind, records, blobs) = if !meta.is_file() && !meta.is_dir() {
+        let e = EntryImport {
+            import_id: &id,
+            name: &entry.name,
+            work_file: &work_file,
+            bytes,
+            image: entry.image.as_deref(),
+        };
+        let (kind, decided) = if !meta.is_file() && !meta.is_dir() {
             let what = if meta.file_type().is_symlink() {
                 "a symbolic link"
             } else {
                 "neither a regular file nor a folder"
             };
-            let rec = self.input_record(
-                entry,
-                bytes,
-                "inbox-not-regular",
-                format!(
-                    "{}: it is {what}; the inbox takes only files and folders, and never follows links",
-                    crate::text::escape(&entry.name)
-                ),
+            let message = format!(
+                "{}: it is {what}; the inbox takes only files and folders, and never follows links",
+                crate::text::escape(&entry.name)
             );
-            ("import", vec![rec], Default::default())
+            (
+                "import",
+                crate::app::App::decide_unusable_entry(&e, "inbox-not-regular", message),
+            )
         } else if crate::trust::medium::is_repository_copy(&work_file, &self.work_dir_tmp(&id)) {
             (
                 "trust-update",
-                vec![self.trust_update(entry, &work_file, bytes, now)],
-                Default::default(),
+                self.app
+                    .decide_trust_medium(&e, &self.cfg.trust_instance, now),
             )
         } else {
-            let (records, blobs) = self.import(entry, &work_file, bytes, now)?;
-            ("import", records, blobs)
+            let policies = self.policy();
+            let d = self
+                .app
+                .decide_entry(&e, &policies, now)
+                .map_err(DaemonError::App)?;
+            ("import", d)
         };
-        self.ledger.append_with(&records, &blobs, now)?;
+        self.app
+            .record_entry(&id, &decided, now)
+            .map_err(DaemonError::App)?;
         self.keep_rest(entry, &work_file)?;
         self.journal.finish(entry)?;
-        let rejected = records.iter().find(|r| r.verdict != "accepted");
+        let records = &decided.records;
+        let rejected = records
+            .iter()
+            .find(|r| r.verdict != crate::store::Verdict::Accepted);
         Ok(Some(Done {
             verdict: if rejected.is_some() {
                 "rejected"
@@ -789,96 +803,13 @@ impl Worker<'_> {
             .join(format!("{id}-probe"))
     }
 
-    /// The record of an input that could not be imported at all.
-    fn input_record(&self, entry: &Entry, size: u64, code: &str, message: String) -> RecordInput {
-        RecordInput {
-            kind: "input".into(),
-            import_id: Some(entry.import_id.clone()),
-            tarball: Some(crate::store::record_types::TarballRef {
-                name: entry.name.clone(),
-                sha256: None,
-                size,
-            }),
-            verdict: "rejected".into(),
-            reason: Some(code.into()),
-            message: Some(message),
-            airlock_version: env!("CARGO_PKG_VERSION").into(),
-            ..Default::default()
-        }
-    }
-
-    /// The policy, read again when its file changed; a policy that no longer reads keeps the
-    /// last good one in force (and says so).
-    /// The policy in force now.
+    /// The policy in force now (the watcher replaces it when its file changes; a policy that no
+    /// longer reads keeps the last good one in force, and says so).
     fn policy(&self) -> Arc<crate::policy::cip::PolicySet> {
         self.policy
             .lock()
             .map(|p| p.clone())
             .unwrap_or_else(|p| p.into_inner().clone())
-    }
-
-    fn import(
-        &mut self,
-        entry: &Entry,
-        work_file: &Path,
-        bytes: u64,
-        now: crate::time::Timestamp,
-    ) -> Result<Decided, DaemonError> {
-        let data_dir = self.cfg.data_dir.clone();
-        let roots = crate::cli::verify_bundle::resolve_root_for(None, None, &data_dir, now)
-            .map_err(|(code, m)| DaemonError::TrustRoot(format!("[{code}] {m}")))?;
-        self.record_factory_install(&roots, now)?;
-        let trusted = crate::cli::import::trusted_of(&roots);
-        let inputs = [work_file.to_path_buf()];
-        let policies = self.policy();
-        let req = crate::import::Request {
-            inputs: &inputs,
-            data_dir: &data_dir,
-            policies: &policies,
-            roots: &trusted,
-            now,
-            progress: None,
-            keep: true,
-            import_id: Some(entry.import_id.clone()),
-            image: entry.image.as_deref(),
-            checked: None,
-        };
-        let outcome = crate::import::run(&req)?;
-        let mut records = crate::import::ledger_records(&outcome.report);
-        for u in &outcome.unusable {
-            records.push(self.input_record(entry, bytes, u.code, u.message.clone()));
-        }
-        // The operator dropped `NAME` in the inbox: messages name it, not the work area.
-        let work = crate::text::ShownPath(work_file).to_string();
-        let shown = crate::text::escape(&entry.name);
-        for r in &mut records {
-            if let Some(m) = r.message.as_mut() {
-                if m.contains(&work) {
-                    *m = m.replace(&work, &shown);
-                }
-            }
-        }
-        Ok((records, outcome.blobs))
-    }
-
-    fn trust_update(
-        &self,
-        entry: &Entry,
-        work_file: &Path,
-        bytes: u64,
-        now: crate::time::Timestamp,
-    ) -> RecordInput {
-        let instance = &self.cfg.trust_instance;
-        let r = crate::trust::update_from_in(&self.cfg.data_dir, instance, work_file, now, None);
-        // Every medium taken is recorded, even one that could not be read at all.
-        let mut rec = crate::cli::trust::trust_event_record(instance, "update", &r);
-        rec.import_id = Some(entry.import_id.clone());
-        rec.tarball = Some(crate::store::record_types::TarballRef {
-            name: entry.name.clone(),
-            sha256: crate::import::sha256_of_file(work_file).ok(),
-            size: bytes,
-        });
-        rec
     }
 
     /// Step 5: once recorded, what is still in the work folder (an input the import did not keep
@@ -898,15 +829,12 @@ impl Worker<'_> {
             return Ok(());
         }
         let rejected = self
-            .ledger
-            .query(&crate::store::Filter {
-                import_id: Some(id.clone()),
-                verdict: Some("rejected".into()),
-                limit: Some(1),
-                ..Default::default()
-            })?
+            .app
+            .import_records(id, crate::limits::MAX_API_PAGE)
+            .map_err(DaemonError::App)?
+            .records
             .into_iter()
-            .next();
+            .find(|r| r.body.verdict == crate::store::Verdict::Rejected);
         let area = if rejected.is_some() {
             "quarantine"
         } else {

@@ -69,7 +69,7 @@ enum FactSigner {
 fn failed(origin: &str, kind: &'static str, code: &str, message: String) -> EvidenceResult {
     EvidenceResult {
         origin: origin.to_string(),
-        kind,
+        kind: kind.into(),
         verified: false,
         reason: Some(code.to_string()),
         message: Some(message),
@@ -353,7 +353,7 @@ impl Checker<'_> {
                         });
                         EvidenceResult {
                             origin: ev.origin.clone(),
-                            kind,
+                            kind: kind.into(),
                             verified: true,
                             signer: Some(SignerInfo::hmac(&id)),
                             proof_record: Some("verified".into()),
@@ -406,7 +406,7 @@ impl Checker<'_> {
                 let p = predicate::summarize(&st.predicate_type, &st.predicate);
                 let mut r = EvidenceResult {
                     origin: ev.origin.clone(),
-                    kind,
+                    kind: kind.into(),
                     verified: true,
                     signer: Some(SignerInfo::hmac(&k.id)),
                     predicate: Some(p.clone()),

@@ -494,7 +494,8 @@ fn import_one(
                     crate::oci::ArtifactKind::ImageIndex => "image-index",
                     crate::oci::ArtifactKind::HelmChart => "helm-chart",
                     crate::oci::ArtifactKind::File => "file",
-                },
+                }
+                .into(),
                 digest: a.digest.clone(),
                 media_type: a.media_type.clone(),
                 size: a.size,
@@ -546,7 +547,7 @@ fn import_one(
         result.artifacts.push(ArtifactResult {
             artifact: ArtifactInfo {
                 name: i.names.first().cloned().unwrap_or_else(|| i.config_digest.clone()),
-                kind: "docker-image",
+                kind: "docker-image".into(),
                 digest: i.config_digest.clone(),
                 size: i.size,
                 ..ArtifactInfo::default()
@@ -657,7 +658,7 @@ fn check_blob(
     let mut r = checker.check(subject, &evidence);
     r.artifact = ArtifactInfo {
         name: b.path.clone(),
-        kind: "blob",
+        kind: "blob".into(),
         digest: b.digest.clone(),
         size: b.size,
         sha512: b.sha512.as_ref().map(hex::encode),
@@ -726,7 +727,7 @@ fn zarf_package(checker: &check::Checker<'_>, z: &find::ZarfPackage) -> Artifact
         .unwrap_or_else(|_| z.label.clone());
     let info = ArtifactInfo {
         name: name.clone(),
-        kind: "zarf-package",
+        kind: "zarf-package".into(),
         digest: z.digest.clone(),
         media_type: "application/vnd.zarf.package.definition+yaml".into(),
         size: z.size,
@@ -953,7 +954,7 @@ pub fn ledger_records(report: &ImportReport) -> Vec<crate::store::RecordInput> {
             size: input.tarball.size,
         });
         let base = |under: DecidedUnder| crate::store::RecordInput {
-            kind: "artifact".into(),
+            kind: crate::store::RecordKind::Artifact,
             import_id: Some(report.import_id.clone()),
             tarball: tarball.clone(),
             kept_at: input.kept_at.clone(),
@@ -977,8 +978,8 @@ pub fn ledger_records(report: &ImportReport) -> Vec<crate::store::RecordInput> {
         };
         if input.artifacts.is_empty() {
             out.push(crate::store::RecordInput {
-                kind: "input".into(),
-                verdict: input.verdict.as_str().into(),
+                kind: crate::store::RecordKind::Input,
+                verdict: input.verdict,
                 reason: input.reason.clone(),
                 message: input.message.clone(),
                 ..base(under(None))
@@ -993,7 +994,7 @@ pub fn ledger_records(report: &ImportReport) -> Vec<crate::store::RecordInput> {
                 name: a.artifact.name.clone(),
                 digest: a.artifact.digest.clone(),
                 media_type: a.artifact.media_type.clone(),
-                kind: a.artifact.kind.into(),
+                kind: a.artifact.kind.to_string(),
                 reference: a.artifact.reference.clone(),
                 chart: a
                     .artifact
@@ -1006,7 +1007,7 @@ pub fn ledger_records(report: &ImportReport) -> Vec<crate::store::RecordInput> {
                 sha512: a.artifact.sha512.clone(),
                 publisher: a.publisher.clone(),
             });
-            r.verdict = a.verdict.as_str().into();
+            r.verdict = a.verdict;
             r.reason = a.reason.clone();
             r.message = a.message.clone();
             r.identity = a.identity.clone();

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 
 use crate::bundle::predicate::PredicateSummary;
 use crate::oci::Orphan;
@@ -11,46 +13,30 @@ use crate::policy::cip::Mode;
 use crate::time::Timestamp;
 use crate::verify::{TimeSource, VerifiedBundle, VerifiedSigner};
 
-/// accepted | rejected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    #[default]
-    Accepted,
-    Rejected,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Accepted => "accepted",
-            Self::Rejected => "rejected",
-        }
-    }
-}
+pub use crate::store::record_types::Verdict;
 
 /// Who signed one piece of evidence, as verified.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignerInfo {
     /// `certificate`, `key` or `hmac`.
-    pub kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Cow<'static, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fulcio_extensions: BTreeMap<String, String>,
 }
 
 impl SignerInfo {
     pub fn hmac(key_id: &str) -> Self {
         SignerInfo {
-            kind: "hmac",
+            kind: Cow::Borrowed("hmac"),
             key_id: Some(key_id.to_string()),
             ..SignerInfo::default()
         }
@@ -58,7 +44,7 @@ impl SignerInfo {
 }
 
 /// One transparency-log entry that verified.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogEntryRef {
     pub log_id: String,
@@ -69,45 +55,45 @@ pub struct LogEntryRef {
 }
 
 /// One piece of evidence and what became of it.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EvidenceResult {
     pub origin: String,
     /// `sigstore-bundle`, `cosign-signature`, `cosign-attestation`, `proof-record`, ...
-    pub kind: &'static str,
+    pub kind: Cow<'static, str>,
     pub verified: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bundle_media_type: Option<String>,
     /// The trust instance the evidence was verified against.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer: Option<SignerInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicate: Option<PredicateSummary>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docker_reference: Option<String>,
     /// For a statement carrying an HMAC proof record (or a record itself): `verified` or why not.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proof_record: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_at: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_at_source: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tlog_entries: Vec<LogEntryRef>,
     /// The Trusted Publisher (PEP 740): from the provenance object, else the certificate.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher: Option<crate::bundle::pep740::Publisher>,
     /// The subject names of the verified statement (not serialized: the predicate says more).
     #[serde(skip)]
     pub subject_names: Vec<String>,
     /// `sha256:` digests of the bytes it was read from, stored in the ledger.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stored: Vec<String>,
 }
 
@@ -120,7 +106,7 @@ impl EvidenceResult {
                 ca,
                 ..
             } => SignerInfo {
-                kind: "certificate",
+                kind: "certificate".into(),
                 identity: Some(identity.subject_alternative_name.clone()),
                 issuer: certificate.oidc_issuer.clone(),
                 ca: Some(ca.clone()),
@@ -128,7 +114,7 @@ impl EvidenceResult {
                 fulcio_extensions: certificate.fulcio_extensions.clone(),
             },
             VerifiedSigner::Key { key_id } => SignerInfo {
-                kind: "key",
+                kind: "key".into(),
                 key_id: Some(format!("sha256:{key_id}")),
                 ..SignerInfo::default()
             },
@@ -136,7 +122,7 @@ impl EvidenceResult {
         let first = v.verified_times.iter().min_by_key(|t| t.time);
         EvidenceResult {
             origin: origin.to_string(),
-            kind,
+            kind: kind.into(),
             verified: true,
             bundle_media_type: Some(v.media_type.clone()),
             signer: Some(signer),
@@ -162,7 +148,7 @@ impl EvidenceResult {
 }
 
 /// One matching ClusterImagePolicy and whether it was satisfied.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyResult {
     pub name: String,
@@ -173,12 +159,12 @@ pub struct PolicyResult {
     pub reason: Option<String>,
     pub message: Option<String>,
     /// Fields of the policy not used offline.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_applicable: Vec<String>,
 }
 
 /// A Helm chart's name and version.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChartInfo {
     pub name: String,
@@ -186,36 +172,36 @@ pub struct ChartInfo {
 }
 
 /// What the artifact is.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ArtifactInfo {
     pub name: String,
     /// `image`, `image-index`, `helm-chart` or `blob`.
-    pub kind: &'static str,
+    pub kind: Cow<'static, str>,
     pub digest: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub media_type: String,
     pub size: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chart: Option<ChartInfo>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
     /// Platforms the index names that the medium does not hold: never verified, never kept.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms_absent: Vec<crate::oci::AbsentPlatform>,
     /// What vouches for this artifact when it is inside a signed package (`zarf-package
     /// NAME:VERSION`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub covered_by: Option<String>,
     /// SHA-512 (hex) of a file, when evidence named one (npm).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha512: Option<String>,
 }
 
 /// The decision about one artifact.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ArtifactResult {
     pub artifact: ArtifactInfo,
@@ -225,34 +211,34 @@ pub struct ArtifactResult {
     /// `statement-subject`).
     pub references: Vec<crate::reference::NameRef>,
     pub verdict: Verdict,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The identity and issuer of the evidence that satisfied the policy, when keyless.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     /// Predicate types of the attestations that verified.
     pub predicate_types: Vec<String>,
     /// The Trusted Publisher of a Python distribution (PEP 740), as verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher: Option<crate::bundle::pep740::Publisher>,
     pub evidence: Vec<EvidenceResult>,
     pub policies: Vec<PolicyResult>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
 
 /// The input file or folder.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TarballInfo {
     pub name: String,
     pub path: String,
     /// SHA-256 of the file as read (absent for a folder).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
     pub size: u64,
     /// `tar`, `tar.gz`, `tar.zst` or `folder`.
@@ -260,33 +246,33 @@ pub struct TarballInfo {
 }
 
 /// The decision about one input: accepted only when every artifact in it is.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InputResult {
     pub tarball: TarballInfo,
     pub verdict: Verdict,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub artifacts: Vec<ArtifactResult>,
     /// Evidence that names nothing this input holds.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub orphans: Vec<Orphan>,
     /// Blobs of a layout no manifest reaches: reported, not trusted.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unreferenced_blobs: Vec<String>,
     /// Where the input was kept (under `accepted/` or `quarantine/` in the data dir).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept_at: Option<String>,
 }
 
 /// The trust root a decision was made under.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TrustRootRef {
     /// The installed trust instance (`public-good`, `github`, ...), or none for a file.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
     pub digest: String,
     pub source: String,
@@ -296,7 +282,7 @@ pub struct TrustRootRef {
 }
 
 /// The policy a decision was made under.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyRef {
     pub file: String,
@@ -305,7 +291,7 @@ pub struct PolicyRef {
 }
 
 /// One `airlock import` run.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportReport {
     pub import_id: String,
@@ -317,7 +303,7 @@ pub struct ImportReport {
     pub policy: PolicyRef,
     pub inputs: Vec<InputResult>,
     /// Policies that matched no artifact of this import (`policy-matched-nothing`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies_matched_nothing: Vec<String>,
     pub airlock_version: String,
 }

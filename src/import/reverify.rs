@@ -12,24 +12,24 @@ use std::path::PathBuf;
 use crate::evidence::{Evidence, Material};
 use crate::import::report::Verdict;
 use crate::import::{check, run, ImportError, Request};
-use crate::store::Record;
+use crate::store::{Record, RecordKind};
 
 /// A verdict that would change.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Change {
     pub record_id: u64,
     pub import_id: Option<String>,
     pub artifact: String,
     pub digest: String,
-    pub was: String,
-    pub now: String,
+    pub was: Verdict,
+    pub now: Verdict,
     pub reason: Option<String>,
     pub message: Option<String>,
 }
 
 /// What a re-verification found.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reverified {
     /// Records decided again.
@@ -151,7 +151,7 @@ pub fn reverify(
         key_without_log: false,
     };
     for r in records {
-        if r.body.kind != "artifact" && r.body.kind != "input" {
+        if !matches!(r.body.kind, RecordKind::Artifact | RecordKind::Input) {
             continue;
         }
         if let Some(k) = r
@@ -221,14 +221,14 @@ pub fn reverify(
         );
         out.checked += 1;
         out.from_stored_evidence += 1;
-        if res.verdict.as_str() != r.body.verdict {
+        if res.verdict != r.body.verdict {
             out.changes.push(Change {
                 record_id: r.id,
                 import_id: r.body.import_id.clone(),
                 artifact: a.name.clone(),
                 digest: a.digest.clone(),
-                was: r.body.verdict.clone(),
-                now: res.verdict.as_str().into(),
+                was: r.body.verdict,
+                now: res.verdict,
                 reason: res.reason,
                 message: res.message,
             });
@@ -270,7 +270,7 @@ pub fn reverify(
                     outcome.unusable.first().map(|u| u.message.clone()),
                 ),
             };
-            if now.as_str() != r.body.verdict {
+            if now != r.body.verdict {
                 out.changes.push(Change {
                     record_id: r.id,
                     import_id: r.body.import_id.clone(),
@@ -286,8 +286,8 @@ pub fn reverify(
                         .as_ref()
                         .map(|a| a.digest.clone())
                         .unwrap_or_default(),
-                    was: r.body.verdict.clone(),
-                    now: now.as_str().into(),
+                    was: r.body.verdict,
+                    now,
                     reason,
                     message,
                 });

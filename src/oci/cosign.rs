@@ -84,7 +84,7 @@ pub struct OciArtifact {
 }
 
 /// Evidence that names something the layout does not hold, or that cannot be bound.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Orphan {
     pub origin: String,

@@ -48,7 +48,7 @@ impl CipError {
 }
 
 /// `mode`: policy-controller's "enforce" (default) or "warn" (record a failure, do not reject).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Mode {
     Enforce,

@@ -88,7 +88,7 @@ pub struct IdentityPolicy {
 }
 
 /// The identity that satisfied a policy.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifiedIdentity {
     pub subject_alternative_name: String,

@@ -121,7 +121,7 @@ fn vsa(r: &Record) -> serde_json::Value {
             "inputAttestations": b.evidence.as_array().map(|ev| ev.iter().filter_map(|e| {
                 e.get("origin").map(|o| serde_json::json!({"uri": o, "digest": {"sha256": hex::encode(crypto::sha256(e.to_string().as_bytes()))}}))
             }).collect::<Vec<_>>()).unwrap_or_default(),
-            "verificationResult": if b.verdict == "accepted" { "PASSED" } else { "FAILED" },
+            "verificationResult": if b.verdict == super::Verdict::Accepted { "PASSED" } else { "FAILED" },
             "verifiedLevels": [],
             "slsaVersion": "1.0",
             "airlock": {"recordId": r.id, "recordHash": r.hash, "reason": b.reason, "trustRootDigest": b.decided_under.trust_root_digest},
@@ -179,7 +179,7 @@ impl Ledger {
 }
 
 /// What an export check found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportCheck {
     pub lines: usize,

@@ -14,11 +14,11 @@
 pub mod export;
 mod record;
 
-pub use record::{Filter, Record, RecordInput};
+pub use record::{Filter, Record, RecordInput, RecordKind, Verdict};
 
 /// The parts of a record, for callers that build one.
 pub mod record_types {
-    pub use super::record::{ArtifactRef, DecidedUnder, LogRef, TarballRef};
+    pub use super::record::{ArtifactRef, DecidedUnder, LogRef, RecordKind, TarballRef, Verdict};
 }
 
 use std::path::{Path, PathBuf};
@@ -47,7 +47,7 @@ const INDEXES: [&str; 7] = [
 const MIGRATE_BATCH: usize = 10_000;
 
 /// What `airlock db migrate` did.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Migration {
     pub path: PathBuf,
@@ -80,6 +80,10 @@ pub enum StoreError {
     Db(String),
     #[error("the ledger's HMAC key {path}: {why}")]
     Key { path: PathBuf, why: String },
+    #[error("the HMAC key {path} is not the key this ledger is signed with ({expected}): every record would fail `audit verify`; give the ledger's own key")]
+    KeyMismatch { path: PathBuf, expected: String },
+    #[error("this ledger is signed with the HMAC key {expected}, which is not in the data dir ({path}): pass it with --hmac-key-file (a command never makes a second key)")]
+    KeyMissing { path: PathBuf, expected: String },
     #[error("a ledger record is unreadable: {0}")]
     Corrupt(String),
 }
@@ -92,6 +96,8 @@ impl StoreError {
             Self::OlderSchema { .. } => "ledger-schema-older",
             Self::Db(_) => "ledger-failed",
             Self::Key { .. } => "ledger-key-unusable",
+            Self::KeyMismatch { .. } => "hmac-key-mismatch",
+            Self::KeyMissing { .. } => "hmac-key-missing",
             Self::Corrupt(_) => "ledger-corrupt",
         }
     }
@@ -110,12 +116,16 @@ pub struct Ledger {
     /// Evidence and policy bytes by `sha256:` digest, stored once.
     evidence: sled::Tree,
     indexes: Vec<sled::Tree>,
-    key: Vec<u8>,
+    /// The HMAC key, once read or made (a ledger with no records and no key yet makes its key at
+    /// its first write, where its data dir or `--hmac-key-file` says).
+    key: std::sync::Arc<std::sync::OnceLock<Vec<u8>>>,
+    /// Where the key is: `--hmac-key-file`, or `ledger/hmac.key`.
+    key_path: PathBuf,
     path: PathBuf,
 }
 
 /// Where the first broken link of the chain is.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Broken {
     pub id: u64,
@@ -123,7 +133,7 @@ pub struct Broken {
 }
 
 /// What `airlock audit verify` found.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Audit {
     pub records: u64,
@@ -248,19 +258,8 @@ pub fn migrate(data_dir: &Path) -> Result<Migration, StoreError> {
             why: "no ledger here yet (nothing to migrate)".into(),
         });
     }
-    // Held open in this process (the daemon's): it was opened, so its schema is this one.
-    if SHARED
-        .lock()
-        .ok()
-        .is_some_and(|s| s.as_ref().is_some_and(|l| l.path == path))
-    {
-        return Ok(Migration {
-            path,
-            from: SCHEMA_VERSION,
-            to: SCHEMA_VERSION,
-            records: 0,
-        });
-    }
+    // (A daemon holding this ledger answers `db migrate` with [`Ledger::migration`]: it opened
+    // it, so its schema is this one.)
     let db = open_db(&path, crate::limits::LEDGER_CACHE_BYTES)?;
     let meta = db.open_tree("meta").map_err(db_err)?;
     let from = schema_of(&meta)?.unwrap_or(SCHEMA_VERSION);
@@ -322,19 +321,29 @@ fn index_key(value: &str, id: u64) -> Vec<u8> {
     k
 }
 
-/// The ledger this process holds open for everyone in it (the daemon's, which the commands it
-/// runs for its socket's clients use): sled admits one handle per database.
-static SHARED: std::sync::Mutex<Option<Ledger>> = std::sync::Mutex::new(None);
+/// The name under which the ledger's meta tree keeps the identity of its HMAC key.
+const KEY_ID: &str = "hmac_key_id";
+
+/// The public identity of an HMAC key: `hmac-sha256:` and 16 bytes of HMAC(key, a label), hex.
+/// Names the key without revealing it (it is not a hash of the key).
+pub fn key_id(key: &[u8]) -> String {
+    let tag = crypto::hmac_sha256(key, b"airlock ledger key id v1");
+    format!("hmac-sha256:{}", hex::encode(&tag[..16]))
+}
+
+/// Reads an existing HMAC key file (owner-only; never created here): `--hmac-key-file` handed
+/// to a daemon that holds its own ledger open, to check it names the same key.
+pub fn read_key_file(path: &Path) -> Result<Vec<u8>, StoreError> {
+    if !path.exists() {
+        return Err(StoreError::Key {
+            path: path.to_path_buf(),
+            why: "no such file".into(),
+        });
+    }
+    ledger_key(path)
+}
 
 impl Ledger {
-    /// Makes this handle the one every later [`Ledger::open`] of the same data dir in this
-    /// process returns (sled admits one open handle per database).
-    pub fn share(&self) {
-        if let Ok(mut s) = SHARED.lock() {
-            *s = Some(self.clone());
-        }
-    }
-
     /// Opens (creating on first use) the ledger of `data_dir`. `key_file` overrides where the
     /// HMAC key lives (`--hmac-key-file`, for keys kept off the data dir).
     pub fn open(data_dir: &Path, key_file: Option<&Path>) -> Result<Ledger, StoreError> {
@@ -343,18 +352,17 @@ impl Ledger {
 
     /// [`Ledger::open`] with a page cache of `cache_bytes` (the daemon, which serves lookups for
     /// as long as it runs, keeps more of the ledger in memory than a one-shot command).
+    ///
+    /// One HMAC key per ledger: the ledger names the key it is signed with ([`key_id`]). A key
+    /// file that is not that key is refused (`hmac-key-mismatch`); a ledger whose key is kept
+    /// outside the data dir opens without it for reading, and refuses to write or audit
+    /// (`hmac-key-missing`) instead of making a second key.
     pub fn open_cached(
         data_dir: &Path,
         key_file: Option<&Path>,
         cache_bytes: u64,
     ) -> Result<Ledger, StoreError> {
         let dir = data_dir.join("ledger");
-        if key_file.is_none() {
-            let shared = SHARED.lock().ok().and_then(|s| s.clone());
-            if let Some(l) = shared.filter(|l| l.path == dir.join("db")) {
-                return Ok(l);
-            }
-        }
         {
             use std::os::unix::fs::DirBuilderExt;
             std::fs::DirBuilder::new()
@@ -397,16 +405,131 @@ impl Ledger {
         let key_path = key_file
             .map(Path::to_path_buf)
             .unwrap_or_else(|| dir.join("hmac.key"));
-        let key = ledger_key(&key_path)?;
-        Ok(Ledger {
+        let l = Ledger {
             db,
             records,
             meta,
             evidence,
             indexes,
-            key,
+            key: Default::default(),
+            key_path,
             path,
-        })
+        };
+        l.load_key(key_file.is_some())?;
+        Ok(l)
+    }
+
+    /// The identity of the key this ledger is signed with, if it has one yet.
+    pub fn signed_with(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .meta
+            .get(KEY_ID)
+            .map_err(db_err)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Reads the key when it can be read now; checks it against the one the ledger names.
+    fn load_key(&self, given: bool) -> Result<(), StoreError> {
+        let expected = self.signed_with()?;
+        let exists = self.key_path.exists();
+        let key = match (&expected, exists) {
+            // Named and present: it must be that key.
+            (Some(_), true) => ledger_key(&self.key_path)?,
+            // Named, and the file given does not exist: refused (never made again).
+            (Some(e), false) if given => {
+                return Err(StoreError::KeyMismatch {
+                    path: self.key_path.clone(),
+                    expected: format!("{e}; the file does not exist"),
+                })
+            }
+            // Named and kept elsewhere: reads work, writes and audits refuse.
+            (Some(_), false) => return Ok(()),
+            // A ledger from before keys were named: its key is where it always was.
+            (None, true) => ledger_key(&self.key_path)?,
+            (None, false) if given => ledger_key(&self.key_path)?,
+            // No key yet: an empty ledger makes one at its first write; a ledger with records
+            // whose key is elsewhere reads without it.
+            (None, false) => return Ok(()),
+        };
+        let id = key_id(&key);
+        match &expected {
+            Some(e) if !crypto::ct_eq(e.as_bytes(), id.as_bytes()) => {
+                return Err(StoreError::KeyMismatch {
+                    path: self.key_path.clone(),
+                    expected: e.clone(),
+                })
+            }
+            Some(_) => {}
+            None => {
+                self.meta.insert(KEY_ID, id.as_bytes()).map_err(db_err)?;
+            }
+        }
+        let _ = self.key.set(key);
+        Ok(())
+    }
+
+    /// The key to sign or check records with; made on an empty ledger's first write.
+    fn key(&self, write: bool) -> Result<&[u8], StoreError> {
+        if self.key.get().is_none() {
+            let expected = self.signed_with()?;
+            match expected {
+                Some(e) => {
+                    return Err(StoreError::KeyMissing {
+                        path: self.key_path.clone(),
+                        expected: e,
+                    })
+                }
+                None if write && self.records.is_empty() => {
+                    let key = ledger_key(&self.key_path)?;
+                    self.meta
+                        .insert(KEY_ID, key_id(&key).as_bytes())
+                        .map_err(db_err)?;
+                    let _ = self.key.set(key);
+                }
+                None => {
+                    return Err(StoreError::KeyMissing {
+                        path: self.key_path.clone(),
+                        expected: "(a key this data dir does not hold)".into(),
+                    })
+                }
+            }
+        }
+        self.key
+            .get()
+            .map(Vec::as_slice)
+            .ok_or_else(|| StoreError::Key {
+                path: self.key_path.clone(),
+                why: "not loaded".into(),
+            })
+    }
+
+    /// Whether the key in `path` is the one this ledger is signed with (a command sent to the
+    /// daemon that holds the ledger names its key file: it must be the same key).
+    pub fn check_key_file(&self, path: &Path) -> Result<(), StoreError> {
+        let key = read_key_file(path)?;
+        let id = key_id(&key);
+        let expected = match self.signed_with()? {
+            Some(e) => e,
+            None => key_id(self.key(false)?),
+        };
+        if crypto::ct_eq(expected.as_bytes(), id.as_bytes()) {
+            Ok(())
+        } else {
+            Err(StoreError::KeyMismatch {
+                path: path.to_path_buf(),
+                expected,
+            })
+        }
+    }
+
+    /// What `db migrate` reports for a ledger this process has open (its schema is this one).
+    pub fn migration(&self) -> Migration {
+        Migration {
+            path: self.path.clone(),
+            from: SCHEMA_VERSION,
+            to: SCHEMA_VERSION,
+            records: 0,
+        }
     }
 
     /// Appends `inputs` as consecutive records in one transaction (all or nothing), chained to
@@ -416,7 +539,7 @@ impl Ledger {
         inputs: &[RecordInput],
         recorded_at: crate::time::Timestamp,
     ) -> Result<Vec<u64>, StoreError> {
-        self.append_crashing(inputs, &Default::default(), recorded_at, None)
+        self.append_with(inputs, &Default::default(), recorded_at)
     }
 
     /// `append`, storing `blobs` (evidence and policy bytes by `sha256:` digest) in the same
@@ -427,20 +550,7 @@ impl Ledger {
         blobs: &std::collections::BTreeMap<String, Vec<u8>>,
         recorded_at: crate::time::Timestamp,
     ) -> Result<Vec<u64>, StoreError> {
-        self.append_crashing(inputs, blobs, recorded_at, None)
-    }
-
-    /// `append` that kills the process at `crash` as a power cut would (for crash tests):
-    /// `in-transaction` after the first record is written inside the transaction,
-    /// `before-flush` after the commit and before the flush.
-    #[doc(hidden)]
-    pub fn append_crashing(
-        &self,
-        inputs: &[RecordInput],
-        blobs: &std::collections::BTreeMap<String, Vec<u8>>,
-        recorded_at: crate::time::Timestamp,
-        crash: Option<&str>,
-    ) -> Result<Vec<u64>, StoreError> {
+        let key = self.key(true)?;
         let mut trees: Vec<&sled::Tree> = vec![&self.records, &self.meta, &self.evidence];
         trees.extend(self.indexes.iter());
         let r: Result<Vec<u64>, TransactionError<StoreError>> = trees.as_slice().transaction(|t| {
@@ -461,7 +571,7 @@ impl Ledger {
             let mut ids = Vec::new();
             for (n, input) in inputs.iter().enumerate() {
                 let id = last + 1 + n as u64;
-                let rec = Record::seal(id, input, recorded_at, &prev, &self.key)
+                let rec = Record::seal(id, input, recorded_at, &prev, key)
                     .map_err(ConflictableTransactionError::Abort)?;
                 let bytes = serde_json::to_vec(&rec).map_err(|e| {
                     ConflictableTransactionError::Abort(StoreError::Corrupt(e.to_string()))
@@ -474,9 +584,7 @@ impl Ledger {
                 }
                 prev = rec.hash.clone();
                 ids.push(id);
-                if crash == Some("in-transaction") {
-                    std::process::abort();
-                }
+                crate::fault::point("in-transaction");
             }
             meta.insert("last_id", &id_key(last + inputs.len() as u64))?;
             meta.insert("head", prev.as_bytes())?;
@@ -486,9 +594,7 @@ impl Ledger {
             TransactionError::Abort(e) => e,
             TransactionError::Storage(e) => db_err(e),
         })?;
-        if crash == Some("before-flush") {
-            std::process::abort();
-        }
+        crate::fault::point("before-flush");
         // Durable before the import reports done.
         self.db.flush().map_err(db_err)?;
         Ok(ids)
@@ -578,8 +684,39 @@ impl Ledger {
             (1, f.identity.as_deref()),
             (2, f.issuer.as_deref()),
             (4, f.import_id.as_deref()),
-            (3, f.verdict.as_deref()),
+            (3, f.verdict.map(Verdict::as_str)),
         ];
+        // A digest's short form: the digest index from that prefix (digests sort together).
+        if let (None, Some(p)) = (&f.digest, &f.digest_prefix) {
+            let tree = self.indexes.first().ok_or_else(|| db_err("index"))?;
+            let mut hits: Vec<u64> = Vec::new();
+            for k in tree.scan_prefix(p.as_bytes()) {
+                let (k, _) = k.map_err(db_err)?;
+                let id = k
+                    .get(k.len().saturating_sub(8)..)
+                    .and_then(|b| b.try_into().ok())
+                    .map(u64::from_be_bytes)
+                    .ok_or_else(|| StoreError::Corrupt("index key".into()))?;
+                if f.before.is_none_or(|b| id < b) {
+                    hits.push(id);
+                }
+                if hits.len() > crate::limits::MAX_PREFIX_HITS {
+                    break;
+                }
+            }
+            hits.sort_unstable_by(|a, b| b.cmp(a));
+            for id in hits {
+                let Some(v) = self.records.get(id_key(id)).map_err(db_err)? else {
+                    continue;
+                };
+                let r: Record =
+                    serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                if f.matches(&r) && !visit(r, v.len()) {
+                    break;
+                }
+            }
+            return Ok(());
+        }
         if let Some((i, Some(v))) = indexed.iter().find(|(_, v)| v.is_some()) {
             let mut prefix = v.as_bytes().to_vec();
             prefix.push(0);
@@ -654,6 +791,12 @@ impl Ledger {
     /// hash of the record before, every hash recomputed, every HMAC verified. Names the first
     /// broken link (an edited, deleted, inserted or reordered record).
     pub fn audit(&self) -> Result<Audit, StoreError> {
+        // An empty ledger is intact whatever key it will have.
+        let key: &[u8] = if self.records.is_empty() {
+            &[]
+        } else {
+            self.key(false)?
+        };
         let mut prev = String::new();
         let mut expected_id = 1u64;
         let mut count = 0u64;
@@ -697,7 +840,7 @@ impl Ledger {
                     id.saturating_sub(1)
                 )));
             }
-            if let Err(why) = rec.check(&self.key) {
+            if let Err(why) = rec.check(key) {
                 return Ok(broken(format!("record {id}: {why}")));
             }
             prev = rec.hash.clone();

@@ -9,6 +9,89 @@ use super::{sha256_hex, StoreError};
 use crate::time::Timestamp;
 use crate::verify::crypto;
 
+/// accepted | rejected: the verdict of a record (and of an import's report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    #[default]
+    Accepted,
+    Rejected,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    /// `accepted` or `rejected`; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Verdict> {
+        match s {
+            "accepted" => Some(Self::Accepted),
+            "rejected" => Some(Self::Rejected),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a record is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordKind {
+    /// An import's verdict on one artifact.
+    #[default]
+    Artifact,
+    /// An input that held no artifact to decide (unreadable, unsafe, not an archive).
+    Input,
+    /// `verify-bundle --record`.
+    VerifyBundle,
+    /// A trust root installed, updated, imported or refused.
+    TrustEvent,
+    /// A verdict a re-verification found changed (applied only with `reverify --apply`).
+    Reverify,
+    /// One `reverify` run.
+    ReverifyRun,
+    /// An accepted image pushed (or not) to a registry.
+    Push,
+}
+
+impl RecordKind {
+    /// Whether a record of this kind is a verdict on its artifact (a push or a re-verification
+    /// run is not).
+    pub fn is_decision(self) -> bool {
+        matches!(
+            self,
+            Self::Artifact | Self::Input | Self::VerifyBundle | Self::Reverify
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Artifact => "artifact",
+            Self::Input => "input",
+            Self::VerifyBundle => "verify-bundle",
+            Self::TrustEvent => "trust-event",
+            Self::Reverify => "reverify",
+            Self::ReverifyRun => "reverify-run",
+            Self::Push => "push",
+        }
+    }
+}
+
+impl std::fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The input the record is about.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -70,13 +153,11 @@ pub struct DecidedUnder {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordInput {
-    /// `artifact` (an import's verdict), `verify-bundle`, or `trust-event`.
-    pub kind: String,
+    pub kind: RecordKind,
     pub import_id: Option<String>,
     pub tarball: Option<TarballRef>,
     pub artifact: Option<ArtifactRef>,
-    /// `accepted` | `rejected`.
-    pub verdict: String,
+    pub verdict: Verdict,
     pub reason: Option<String>,
     pub message: Option<String>,
     pub identity: Option<String>,
@@ -132,11 +213,11 @@ pub struct Record {
 struct RecordWire {
     id: u64,
     recorded_at: Timestamp,
-    kind: String,
+    kind: RecordKind,
     import_id: Option<String>,
     tarball: Option<TarballRef>,
     artifact: Option<ArtifactRef>,
-    verdict: String,
+    verdict: Verdict,
     reason: Option<String>,
     message: Option<String>,
     identity: Option<String>,
@@ -253,7 +334,7 @@ impl Record {
                 .filter(|d| !d.is_empty()),
             b.identity.clone(),
             b.issuer.clone(),
-            Some(b.verdict.clone()),
+            Some(b.verdict.as_str().to_string()),
             b.import_id.clone(),
             Some(format!("{:020}", self.recorded_at.as_second().max(0))),
             b.tarball.as_ref().and_then(|t| t.sha256.clone()),
@@ -265,11 +346,16 @@ impl Record {
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub digest: Option<String>,
+    /// Records whose artifact digest starts with this (the short form tables print,
+    /// `sha256:` and at least 12 hex digits).
+    pub digest_prefix: Option<String>,
     pub identity: Option<String>,
     pub issuer: Option<String>,
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
-    pub verdict: Option<String>,
+    pub verdict: Option<Verdict>,
+    /// Only records of this kind (`query --pushed`: pushes).
+    pub kind: Option<RecordKind>,
     pub import_id: Option<String>,
     /// SHA-256 (hex) of the input (`tarball.sha256`).
     pub tarball_sha256: Option<String>,
@@ -295,9 +381,14 @@ impl Filter {
             want.as_deref().is_none_or(|w| have == Some(w))
         };
         eq(&self.digest, b.artifact.as_ref().map(|a| a.digest.as_str()))
+            && self
+                .digest_prefix
+                .as_deref()
+                .is_none_or(|p| b.artifact.as_ref().is_some_and(|a| a.digest.starts_with(p)))
             && eq(&self.identity, b.identity.as_deref())
             && eq(&self.issuer, b.issuer.as_deref())
-            && eq(&self.verdict, Some(b.verdict.as_str()))
+            && self.verdict.is_none_or(|v| v == b.verdict)
+            && self.kind.is_none_or(|k| k == b.kind)
             && eq(&self.import_id, b.import_id.as_deref())
             && eq(
                 &self.tarball_sha256,

@@ -5,14 +5,14 @@ use super::*;
 
 fn input(n: u64, verdict: &str) -> RecordInput {
     RecordInput {
-        kind: "artifact".into(),
+        kind: RecordKind::Artifact,
         import_id: Some(format!("imp-{}", n % 2)),
         artifact: Some(record::ArtifactRef {
             name: format!("app-{n}"),
             digest: format!("sha256:{n:064x}"),
             ..Default::default()
         }),
-        verdict: verdict.into(),
+        verdict: Verdict::parse(verdict).unwrap(),
         identity: Some(format!("https://github.com/acme/app{}", n % 3)),
         issuer: Some("https://token.actions.githubusercontent.com".into()),
         ..Default::default()
@@ -62,7 +62,7 @@ fn records_are_read_back_and_queried_by_each_index() {
     );
     let rejected = l
         .query(&Filter {
-            verdict: Some("rejected".into()),
+            verdict: Some(Verdict::Rejected),
             ..Filter::default()
         })
         .unwrap();
@@ -135,7 +135,7 @@ fn an_edited_record_is_named() {
 fn an_edit_with_a_recomputed_hash_fails_the_hmac() {
     let (_d, l) = ledger_with(3);
     let mut r = l.get(2).unwrap().unwrap();
-    r.body.verdict = "rejected".into();
+    r.body.verdict = Verdict::Rejected;
     r.hash = String::new();
     r.hmac = String::new();
     r.hash = sha256_hex(&serde_json::to_vec(&r).unwrap());
@@ -184,7 +184,14 @@ fn an_inserted_record_is_named() {
     // Or an extra record slipped between two: its successor no longer follows it.
     let (_d, l) = ledger_with(4);
     let prev = l.get(2).unwrap().unwrap().hash;
-    let extra = Record::seal(3, &input(98, "accepted"), now(), &prev, &l.key).unwrap();
+    let extra = Record::seal(
+        3,
+        &input(98, "accepted"),
+        now(),
+        &prev,
+        l.key(true).unwrap(),
+    )
+    .unwrap();
     let old3 = l.raw(3).unwrap().unwrap();
     l.tamper_raw(3, Some(serde_json::to_vec(&extra).unwrap()))
         .unwrap();
@@ -266,7 +273,7 @@ fn a_time_window_is_answered_from_the_time_index() {
     assert_eq!(
         ids(Filter {
             since: Some(t(2_000)),
-            verdict: Some("rejected".into()),
+            verdict: Some(Verdict::Rejected),
             ..Filter::default()
         }),
         vec![3]

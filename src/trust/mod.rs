@@ -168,7 +168,7 @@ impl TrustError {
 }
 
 /// The result of `init`, `update` or `import`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
     pub action: String,
@@ -886,7 +886,7 @@ pub fn import_in(
 }
 
 /// A certificate authority (Fulcio) or timestamp authority, as status shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorityView {
     pub uri: String,
@@ -897,7 +897,7 @@ pub struct AuthorityView {
 }
 
 /// A transparency log (Rekor) or CT log, as status shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogView {
     pub base_url: String,
@@ -907,7 +907,7 @@ pub struct LogView {
 }
 
 /// `airlock trust status`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Status {
     /// The trust instance (`public-good`, `github`, ...).
@@ -953,14 +953,19 @@ fn logs(list: &[TransparencyLog]) -> Vec<LogView> {
 
 /// `airlock trust status`: the trust root in force (installing the factory one on first use).
 pub fn status(data_dir: &Path, now: Timestamp) -> Result<Status, TrustError> {
-    status_in(data_dir, PUBLIC_GOOD, now)
+    status_in(data_dir, PUBLIC_GOOD, now).map(|(s, _)| s)
 }
 
 /// `airlock trust status --instance NAME`.
-pub fn status_in(data_dir: &Path, instance: &str, now: Timestamp) -> Result<Status, TrustError> {
+/// With the factory install this call made (the data dir's first use), for the caller to record.
+pub fn status_in(
+    data_dir: &Path,
+    instance: &str,
+    now: Timestamp,
+) -> Result<(Status, Option<RootInfo>), TrustError> {
     check_instance_name(instance)?;
     let store = Store::open_instance(data_dir, instance);
-    let (gen, _) = current_or_factory(&store, instance, now)?;
+    let (gen, installed) = current_or_factory(&store, instance, now)?;
     let active = load(&store, &gen, now)?;
     let info = active.info.clone();
     let mut warnings = Vec::new();
@@ -984,25 +989,28 @@ pub fn status_in(data_dir: &Path, instance: &str, now: Timestamp) -> Result<Stat
             "accepted with --at {at}: an operator chose to judge the metadata's expiry at that instant instead of the clock"
         ));
     }
-    Ok(Status {
-        instance: instance.to_string(),
-        store: store.dir().to_path_buf(),
-        generation: gen.id,
-        action: gen.info.action,
-        root: info,
-        evaluated_at: gen.info.evaluated_at,
-        tuf: gen.info.tuf,
-        signing_config_digest: gen.info.signing_config_digest,
-        warnings,
-        certificate_authorities: authorities(&active.root.certificate_authorities),
-        tlogs: logs(&active.root.tlogs),
-        ctlogs: logs(&active.root.ctlogs),
-        timestamp_authorities: authorities(&active.root.timestamp_authorities),
-    })
+    Ok((
+        Status {
+            instance: instance.to_string(),
+            store: store.dir().to_path_buf(),
+            generation: gen.id,
+            action: gen.info.action,
+            root: info,
+            evaluated_at: gen.info.evaluated_at,
+            tuf: gen.info.tuf,
+            signing_config_digest: gen.info.signing_config_digest,
+            warnings,
+            certificate_authorities: authorities(&active.root.certificate_authorities),
+            tlogs: logs(&active.root.tlogs),
+            ctlogs: logs(&active.root.ctlogs),
+            timestamp_authorities: authorities(&active.root.timestamp_authorities),
+        },
+        installed,
+    ))
 }
 
 /// `airlock trust history`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct History {
     /// The generation in force, if any.

@@ -125,7 +125,7 @@ impl CertError {
 }
 
 /// A Subject Alternative Name the verifier reports and policy matches.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "kebab-case")]
 pub enum San {
     Uri(String),
@@ -143,7 +143,7 @@ impl San {
 }
 
 /// What a leaf certificate says (read, not yet trusted).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CertificateSummary {
     /// Serial number, lowercase hex without leading zeros.

@@ -149,7 +149,7 @@ pub enum SignerPolicy {
 pub const LOG_NOT_REQUIRED_FOR_KEY: &str = "not required: key-signed package, verified offline";
 
 /// Where a verified time came from.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TimeSource {
     /// A transparency log's integrated time, under a verified signed entry timestamp.
@@ -159,7 +159,7 @@ pub enum TimeSource {
 }
 
 /// A time whose source verified.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VerifiedTime {
     pub source: TimeSource,
     /// The log's or the TSA's URI.
@@ -203,10 +203,10 @@ pub struct VerifiedBundle {
     pub ignored_timestamps: Vec<String>,
     /// `not used by this instance` when the trusted root lists no transparency log (GitHub's
     /// instance): a verified RFC 3161 timestamp stood in for the log entry.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transparency_log: Option<&'static str>,
     /// `not used by this instance` when the trusted root lists no CT log: no SCT was required.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_transparency: Option<&'static str>,
     #[serde(skip)]
     _sealed: (),

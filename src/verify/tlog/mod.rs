@@ -179,7 +179,7 @@ pub enum ExpectedBody<'a> {
 }
 
 /// A log entry whose evidence verified.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifiedEntry {
     pub log_index: u64,
@@ -196,7 +196,7 @@ pub struct VerifiedEntry {
     pub inclusion_proof_verified: bool,
     /// `verified` (anchored by a signed checkpoint), `unanchored` (the audit path leads to a root
     /// hash nobody signed: present, not relied on), or `absent`.
-    pub inclusion_proof: &'static str,
+    pub inclusion_proof: std::borrow::Cow<'static, str>,
     pub checkpoint_verified: bool,
     pub tree_size: Option<u64>,
     /// The origin line of the verified checkpoint.
@@ -419,7 +419,8 @@ pub fn verify_entry(
             (true, true) => "verified",
             (true, false) => "unanchored",
             (false, _) => "absent",
-        },
+        }
+        .into(),
         checkpoint_verified: checkpoint_origin.is_some(),
         tree_size,
         checkpoint_origin,
