@@ -30,10 +30,7 @@ pub struct RawPart {
 impl RawPart {
     /// `sha256:<hex>` of the bytes: how the ledger names them.
     pub fn digest(&self) -> String {
-        format!(
-            "sha256:{}",
-            hex::encode(crate::verify::crypto::sha256(&self.bytes))
-        )
+        format!("sha256:{}", hex::encode(crate::crypto::sha256(&self.bytes)))
     }
 }
 

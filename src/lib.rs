@@ -53,17 +53,22 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+#[cfg(test)]
+mod layering;
+
 pub mod api;
 pub mod app;
 pub mod archive;
 pub mod bundle;
 pub mod cli;
 pub mod clock;
+pub mod crypto;
 pub mod daemon;
 pub mod datadir;
 pub mod der;
 pub mod evidence;
 pub mod fault;
+pub mod fulcio;
 pub mod import;
 pub mod input;
 pub mod limits;

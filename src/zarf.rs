@@ -341,7 +341,7 @@ mod tests {
         StagedFile {
             path: path.into(),
             size: bytes.len() as u64,
-            sha256: crate::verify::crypto::sha256(bytes),
+            sha256: crate::crypto::sha256(bytes),
         }
     }
 
@@ -349,17 +349,14 @@ mod tests {
         let mut sums = String::new();
         let mut staged_files = Vec::new();
         for (p, b) in files {
-            sums.push_str(&format!(
-                "{} {p}\n",
-                hex::encode(crate::verify::crypto::sha256(b))
-            ));
+            sums.push_str(&format!("{} {p}\n", hex::encode(crate::crypto::sha256(b))));
             staged_files.push(staged(p, b));
         }
         let sums = sums.into_bytes();
         let def = Package {
             name: "demo".into(),
             version: "1.0.0".into(),
-            aggregate_checksum: hex::encode(crate::verify::crypto::sha256(&sums)),
+            aggregate_checksum: hex::encode(crate::crypto::sha256(&sums)),
             ..Package::default()
         };
         staged_files.push(staged(CHECKSUMS, &sums));

@@ -547,3 +547,101 @@ fn idle_unauthenticated_connections_do_not_starve_authenticated_clients() {
     drop(idle);
     assert_eq!(d.stop(Duration::from_secs(30)), 0);
 }
+
+/// One HMAC key per ledger, whoever writes. With the daemon running, `import --hmac-key-file K`
+/// exited 2 with `ledger-unavailable` (the shared handle was skipped whenever a key file was
+/// given). Now the daemon, started with the key, runs it; another key is refused by name.
+#[test]
+fn the_ledgers_hmac_key_file_goes_through_the_daemon_and_a_wrong_one_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let e = env_without_trust_root();
+    let key = e.dir.path().join("ledger.key");
+    std::fs::write(&key, [7u8; 32]).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let other = e.dir.path().join("other.key");
+    std::fs::write(&other, [8u8; 32]).unwrap();
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let k = key.to_str().unwrap();
+    // Every command that writes takes the key: `trust` too (its event is recorded).
+    let root = example("test-trust-root.TEST-ONLY.json");
+    let (code, _, err) = e.cli(&[
+        "trust",
+        "import",
+        "--trusted-root",
+        root.to_str().unwrap(),
+        "--hmac-key-file",
+        k,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut d = e.daemon(&["--hmac-key-file", k]);
+    d.wait_log("airlock daemon started", Duration::from_secs(30));
+    let policy = e.policy.to_str().unwrap();
+    let tar = example(LEGACY);
+    let (code, _, err) = e.cli(&[
+        "import",
+        tar.to_str().unwrap(),
+        "--policy",
+        policy,
+        "--hmac-key-file",
+        k,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = e.cli(&[
+        "import",
+        tar.to_str().unwrap(),
+        "--policy",
+        policy,
+        "--hmac-key-file",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("[hmac-key-mismatch]"), "{err}");
+    let (code, out, err) = e.cli(&["audit", "verify", "--hmac-key-file", k]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ledger intact"), "{out}");
+    // The daemon's log names fields in camelCase, and the listen address as text.
+    assert_eq!(d.stop(Duration::from_secs(30)), 0);
+    assert!(
+        !e.data.join("ledger/hmac.key").exists(),
+        "a second key was made in the data dir"
+    );
+    // Without the daemon, no key: reads work, a write or an audit refuses, naming the key.
+    let (code, _, err) = e.cli(&["query"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!e.data.join("ledger/hmac.key").exists(), "query made a key");
+    let (code, _, err) = e.cli(&["audit", "verify"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("[hmac-key-missing]"), "{err}");
+    let (code, _, err) = e.cli(&[
+        "audit",
+        "verify",
+        "--hmac-key-file",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        code, 2,
+        "a wrong key is refused, not reported as a rewritten record"
+    );
+    assert!(err.contains("[hmac-key-mismatch]"), "{err}");
+}
+
+/// The daemon's JSON logs use the README's camelCase names (`importId`, `durationMs`), and the
+/// listen address as text (once `"listen":"Some(127.0.0.1:…)"`).
+#[test]
+fn daemon_log_fields_are_camel_case() {
+    let e = env();
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut d = e.daemon(&["--listen", &listen]);
+    d.wait_log("airlock daemon started", Duration::from_secs(30));
+    e.drop_bytes("app.tar", &std::fs::read(example(LEGACY)).unwrap());
+    d.wait_log("\"durationMs\"", Duration::from_secs(60));
+    let log = d.log();
+    assert!(log.contains("\"importId\""), "{log}");
+    assert!(log.contains(&format!("\"listen\":\"{listen}\"")), "{log}");
+    assert!(
+        !log.contains("import_id") && !log.contains("duration_ms"),
+        "{log}"
+    );
+    d.kill();
+}

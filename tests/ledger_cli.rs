@@ -544,3 +544,117 @@ fn the_factory_trust_root_installed_on_first_use_is_a_trust_event_once() {
         1
     );
 }
+
+/// `query` answers only what it can: a verdict that is not one, a digest with no algorithm, too
+/// few or non-hex digits are refused (exit 2, as the API's 400); the short form the tables print
+/// finds the record.
+#[test]
+fn query_refuses_filters_it_cannot_answer_and_accepts_the_printed_short_digest() {
+    let e = env(&all_policy());
+    let (l, img) = saved_legacy_image("ghcr.io/acme/app:v1");
+    let t = e.file("good.tar", &oci::tar(&l.files("")));
+    assert_eq!(e.import(&[&t]).code, 0);
+    let digest = img["digest"].as_str().unwrap();
+    let hex = digest.strip_prefix("sha256:").unwrap();
+    for bad in [
+        vec!["--verdict", "refused"],
+        vec!["--digest", hex],
+        vec!["--digest", "sha256:abc"],
+        vec!["--digest", "sha256:zzzzzzzzzzzzzzzz"],
+        vec!["--tarball", "1234"],
+    ] {
+        let mut a = vec!["query"];
+        a.extend(bad.iter().copied());
+        let (code, _, err) = run(&e, &a);
+        assert_eq!(code, 2, "{bad:?}: {err}");
+        assert!(err.starts_with("airlock query: [bad-request]"), "{err}");
+    }
+    // The table prints `sha256:` and 12 hex digits: that finds it, as does upper case.
+    let (_, table, _) = run(&e, &["query"]);
+    let short = &digest[..19];
+    assert!(table.contains(short), "{table}");
+    assert_eq!(records(&e, &["--digest", short]).len(), 1);
+    assert_eq!(
+        records(
+            &e,
+            &[
+                "--digest",
+                &digest.to_uppercase().replace("SHA256", "sha256")
+            ]
+        )
+        .len(),
+        1
+    );
+}
+
+/// `trust status` on a fresh data dir installed the factory trust root without recording the
+/// trust event: `trust status` then `import` left one record where `import` alone leaves two.
+#[test]
+fn the_factory_install_is_recorded_whichever_command_makes_it() {
+    let e = env(&all_policy());
+    let fresh = e.dir.path().join("fresh");
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_airlock"))
+            .arg("--data-dir")
+            .arg(&fresh)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    assert_eq!(cli(&["trust", "status"]).0, Some(0));
+    let (code, out) = cli(&["query", "--json"]);
+    assert_eq!(code, Some(0));
+    let rs: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rs.len(), 1, "{out}");
+    assert_eq!(rs[0]["kind"], "trust-event");
+    assert_eq!(rs[0]["reason"], "factory-install");
+    // A second status installs nothing, records nothing.
+    assert_eq!(cli(&["trust", "status"]).0, Some(0));
+    let (_, out) = cli(&["query", "--json"]);
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&out).unwrap().len(), 1);
+}
+
+/// `verify-bundle --record` built its record by reading its own printed JSON back by key
+/// strings; from the typed result, every field is there.
+#[test]
+fn verify_bundle_records_every_field_of_its_typed_result() {
+    let e = env(&all_policy());
+    let conf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/conformance");
+    let bundle = conf.join("bundle-verify/happy-path-v0.3/bundle.sigstore.json");
+    let root = conf.join("trusted-roots/public-good-production.json");
+    let id = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    let (code, _, err) = run(
+        &e,
+        &[
+            "verify-bundle",
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--certificate-identity",
+            id,
+            "--certificate-oidc-issuer",
+            "https://token.actions.githubusercontent.com",
+            "--trusted-root",
+            root.to_str().unwrap(),
+            "--record",
+            conf.join("bundle-verify/a.txt").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let r = &records(&e, &[])[0];
+    assert_eq!(r["issuer"], "https://token.actions.githubusercontent.com");
+    assert!(!r["tlogEntries"].as_array().unwrap().is_empty(), "{r}");
+    assert!(
+        r["tlogEntries"][0]["logId"].as_str().unwrap().len() > 10,
+        "{r}"
+    );
+    assert!(r["decidedUnder"]["trustRootDigest"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
+    assert_eq!(r["tarball"]["name"], bundle.to_str().unwrap());
+    assert_eq!(r["evidence"]["verified"], true);
+}

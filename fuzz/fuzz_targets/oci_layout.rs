@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => (data, &b""[..]),
     };
-    let digest = airlock::verify::crypto::sha256(blob);
+    let digest = airlock::crypto::sha256(blob);
     let hex = hex::encode(digest);
     let root = work.path();
     if std::fs::create_dir_all(root.join("blobs/sha256")).is_err() {

@@ -117,7 +117,7 @@ pub fn production() -> &'static Verifier {
 /// SHA-256 of the conformance artifact `a.txt`.
 pub fn artifact_sha256() -> &'static [u8] {
     static D: OnceLock<Vec<u8>> = OnceLock::new();
-    D.get_or_init(|| airlock::verify::crypto::sha256(ARTIFACT).to_vec())
+    D.get_or_init(|| airlock::crypto::sha256(ARTIFACT).to_vec())
 }
 
 /// The identity both fixture bundles were signed for.

@@ -27,7 +27,6 @@ use axum::{Json, Router};
 
 use crate::app::ledger::QueryFilter;
 use crate::app::Failure;
-use crate::daemon::Shared;
 use crate::limits;
 
 /// Why the API cannot start (exit 2).
@@ -414,6 +413,41 @@ async fn method_not_allowed() -> Response {
     )
 }
 
+/// What the API (and the console) serve from: the application, the metrics, and what only
+/// the daemon knows (its readiness, what waits in its inbox), as functions it hands in.
+pub struct Shared {
+    pub data_dir: PathBuf,
+    /// The application every route calls (it holds the ledger).
+    pub app: crate::app::App,
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// The trust instance the daemon updates (the one `/v1/trust-root` shows).
+    pub trust_instance: String,
+    /// When the daemon started.
+    pub started: std::time::Instant,
+    /// Whether the daemon can take files. Blocking: not on an async worker.
+    pub readiness: Box<dyn Fn() -> Readiness + Send + Sync>,
+    /// Files waiting: in the inbox, and taken but not finished.
+    pub inbox_depth: Box<dyn Fn() -> u64 + Send + Sync>,
+}
+
+/// What `/readyz` reports.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Readiness {
+    pub trust_root: bool,
+    pub ledger: bool,
+    pub inbox: bool,
+    /// Why imports are being retried with backoff (the data dir cannot be written), if they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing: Option<String>,
+}
+
+impl Readiness {
+    pub fn ready(&self) -> bool {
+        self.trust_root && self.ledger && self.inbox && self.failing.is_none()
+    }
+}
+
 /// `/v1/results` query parameters.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -586,7 +620,7 @@ async fn healthz() -> Response {
 pub struct ReadyView {
     pub ready: bool,
     #[serde(flatten)]
-    pub checks: crate::daemon::Readiness,
+    pub checks: Readiness,
 }
 
 async fn readyz(State(st): State<AppState>) -> Response {
@@ -594,7 +628,7 @@ async fn readyz(State(st): State<AppState>) -> Response {
 }
 
 fn ready_view(st: &AppState) -> Response {
-    let checks = st.shared.readiness();
+    let checks = (st.shared.readiness)();
     let ready = checks.ready();
     let status = if ready {
         StatusCode::OK
@@ -622,11 +656,12 @@ fn metrics_text(st: &AppState, openmetrics: bool) -> Response {
         .ok()
         .flatten();
     s.metrics.set_trust_root(info.as_ref(), now);
+    if let Ok((records, bytes)) = s.app.ledger_size() {
+        s.metrics.set_ledger(records, bytes);
+    }
+    // What waits, read at the scrape (its one writer).
     s.metrics
-        .set_ledger(s.ledger.len(), s.ledger.size_on_disk());
-    // What waits, read at the scrape (its one writer): in the inbox, and taken but not finished.
-    s.metrics
-        .set_inbox_depth(crate::daemon::inbox::waiting(&s.inbox) + s.journal.count());
+        .set_inbox_depth(usize::try_from((s.inbox_depth)()).unwrap_or(usize::MAX));
     if openmetrics {
         (
             [(
@@ -699,15 +734,21 @@ mod tests {
         inbox: std::path::PathBuf,
         ledger: crate::store::Ledger,
     ) -> Arc<Shared> {
+        let journal = crate::daemon::journal::Journal::open(&data).unwrap();
+        let (d, l, i) = (data.clone(), ledger.clone(), inbox.clone());
+        let failing = std::sync::Mutex::new(None);
         Arc::new(Shared {
-            app: crate::app::App::holding(&data, ledger.clone()),
-            ledger,
-            journal: crate::daemon::journal::Journal::open(&data).unwrap(),
+            app: crate::app::App::holding(&data, ledger),
             metrics: Arc::new(crate::metrics::Metrics::new()),
             trust_instance: crate::trust::PUBLIC_GOOD.into(),
             data_dir: data,
-            inbox,
-            failing: Default::default(),
+            started: std::time::Instant::now(),
+            readiness: Box::new(move || {
+                crate::daemon::readiness(&d, crate::trust::PUBLIC_GOOD, &l, &i, &failing)
+            }),
+            inbox_depth: Box::new(move || {
+                (crate::daemon::inbox::waiting(&inbox) + journal.count()) as u64
+            }),
         })
     }
 

@@ -383,6 +383,12 @@ impl App {
         })
     }
 
+    /// How many records the ledger holds, and its bytes on disk.
+    pub fn ledger_size(&self) -> Result<(u64, u64), Failure> {
+        let l = self.ledger(None)?;
+        Ok((l.len(), l.size_on_disk()))
+    }
+
     /// The record `id`.
     pub fn record(&self, id: u64) -> Result<Record, Failure> {
         self.ledger(None)?

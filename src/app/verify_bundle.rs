@@ -16,6 +16,7 @@ use super::roots::{self, LoadedRoot, RootChoice, RootView, Roots};
 use super::{App, Failure, Outcome, VERSION};
 use crate::bundle::dsse::Statement;
 use crate::bundle::{Bundle, Content, HashAlgorithm};
+use crate::crypto::{self, PublicKey};
 use crate::input::{self, InputError};
 use crate::limits;
 use crate::policy::{IdentityPolicy, Matcher, VerifiedIdentity};
@@ -23,7 +24,6 @@ use crate::store::record_types::{ArtifactRef, LogRef, TarballRef};
 use crate::store::{RecordInput, RecordKind, Verdict};
 use crate::time::Timestamp;
 use crate::verify::cert::CertificateSummary;
-use crate::verify::crypto::{self, PublicKey};
 use crate::verify::tlog::VerifiedEntry;
 use crate::verify::{Artifact, SignerPolicy, TimeSource, VerifiedBundle, VerifiedSigner};
 

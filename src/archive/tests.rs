@@ -92,10 +92,7 @@ fn plain_tar_gzip_and_zstd_are_staged_with_their_digests() {
         assert_eq!(s.format, format);
         assert_eq!(s.files.len(), 2);
         assert_eq!(s.files[0].path, "a/b.txt");
-        assert_eq!(
-            s.files[0].sha256.to_vec(),
-            crate::verify::crypto::sha256(b"hello")
-        );
+        assert_eq!(s.files[0].sha256.to_vec(), crate::crypto::sha256(b"hello"));
         assert_eq!(
             std::fs::read(dir.path().join("staging/a/b.txt")).unwrap(),
             b"hello"
@@ -103,7 +100,7 @@ fn plain_tar_gzip_and_zstd_are_staged_with_their_digests() {
         assert_eq!(s.source_bytes, bytes.len() as u64);
         assert_eq!(
             s.source_sha256.unwrap().to_vec(),
-            crate::verify::crypto::sha256(&bytes)
+            crate::crypto::sha256(&bytes)
         );
         // The copy is the source byte for byte.
         assert_eq!(std::fs::read(dir.path().join("copy")).unwrap(), bytes);

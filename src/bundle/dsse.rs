@@ -5,8 +5,8 @@
 
 use serde::Deserialize;
 
+use crate::bundle::error::{b64_field, BundleError};
 use crate::bundle::json::{self, JsonError};
-use crate::bundle::sigstore::{b64_field, BundleError};
 use crate::limits;
 
 /// One signature of an envelope.
@@ -96,15 +96,21 @@ impl Envelope {
 /// LEN(body) + SP + body`, where LEN is the ASCII decimal byte length.
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload.len() + payload_type.len() + 32);
-    out.extend_from_slice(b"DSSEv1 ");
-    out.extend_from_slice(payload_type.len().to_string().as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(payload_type.as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(payload.len().to_string().as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(payload);
+    pae_pieces(payload_type, payload, |p| out.extend_from_slice(p));
     out
+}
+
+/// [`pae`] handed out in pieces (to a hasher: a large payload is never copied). The one PAE
+/// implementation.
+pub fn pae_pieces(payload_type: &str, payload: &[u8], mut put: impl FnMut(&[u8])) {
+    put(b"DSSEv1 ");
+    put(payload_type.len().to_string().as_bytes());
+    put(b" ");
+    put(payload_type.as_bytes());
+    put(b" ");
+    put(payload.len().to_string().as_bytes());
+    put(b" ");
+    put(payload);
 }
 
 /// The in-toto payload type.

@@ -5,6 +5,7 @@
 //! Everything produced here is still untrusted; only `verify` turns it into verified facts.
 
 pub mod dsse;
+pub mod error;
 pub mod json;
 pub mod pep740;
 pub mod predicate;

@@ -201,57 +201,29 @@ fn same_filesystem(inbox: &Path, data_dir: &Path) -> Result<(), DaemonError> {
 /// trust, reverify) that socket clients run.
 pub type WorkLock = Arc<Mutex<()>>;
 
-/// Shared state the API reads.
-pub struct Shared {
-    pub data_dir: PathBuf,
-    /// The application the API and the console call (it holds the ledger).
-    pub app: crate::app::App,
-    pub inbox: PathBuf,
-    pub ledger: Ledger,
-    pub journal: Journal,
-    pub metrics: Arc<Metrics>,
-    pub trust_instance: String,
-    /// Why the worker is backing off (the data dir cannot be written: full, read-only), if it is.
-    pub failing: Arc<std::sync::Mutex<Option<String>>>,
-}
-
-impl Shared {
-    /// Trust root loaded, ledger open, inbox readable.
-    /// Blocking (it reads the trust store): not on an async worker.
-    pub fn readiness(&self) -> Readiness {
-        let now = crate::clock::now();
-        let (d, i) = (&self.data_dir, &self.trust_instance);
-        Readiness {
-            // Installed and loadable. Never installs anything: the worker installs the factory
-            // root, if it must, on its first pass.
-            trust_root: matches!(crate::trust::installed_in(d, i, now), Ok(Some(_)))
-                && crate::trust::active_root_in(d, i, now).is_ok(),
-            ledger: self.ledger.head().is_ok(),
-            inbox: fs::read_dir(&self.inbox).is_ok(),
-            failing: self
-                .failing
-                .lock()
-                .map(|f| f.clone())
-                .unwrap_or_else(|p| p.into_inner().clone()),
-        }
-    }
-}
-
-/// What `/readyz` reports.
-#[derive(Debug, Clone, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Readiness {
-    pub trust_root: bool,
-    pub ledger: bool,
-    pub inbox: bool,
-    /// Why imports are being retried with backoff (the data dir cannot be written), if they are.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failing: Option<String>,
-}
-
-impl Readiness {
-    pub fn ready(&self) -> bool {
-        self.trust_root && self.ledger && self.inbox && self.failing.is_none()
+/// Whether the daemon can take files: trust root loaded, ledger open, inbox readable, the data
+/// dir writable. Blocking (it reads the trust store): not on an async worker.
+pub fn readiness(
+    data_dir: &Path,
+    instance: &str,
+    ledger: &Ledger,
+    inbox: &Path,
+    failing: &std::sync::Mutex<Option<String>>,
+) -> crate::api::Readiness {
+    let now = crate::clock::now();
+    crate::api::Readiness {
+        // Installed and loadable. Never installs anything: the daemon installs the factory
+        // root, if it must, at start.
+        trust_root: matches!(
+            crate::trust::installed_in(data_dir, instance, now),
+            Ok(Some(_))
+        ) && crate::trust::active_root_in(data_dir, instance, now).is_ok(),
+        ledger: ledger.head().is_ok(),
+        inbox: fs::read_dir(inbox).is_ok(),
+        failing: failing
+            .lock()
+            .map(|f| f.clone())
+            .unwrap_or_else(|p| p.into_inner().clone()),
     }
 }
 
@@ -297,16 +269,27 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
     let journal = Journal::open(&cfg.data_dir)?;
     let metrics = Arc::new(Metrics::new());
     let failing = Arc::new(std::sync::Mutex::new(None));
-    let shared = Arc::new(Shared {
-        data_dir: cfg.data_dir.clone(),
-        inbox: cfg.inbox.clone(),
-        app: app.clone(),
-        ledger: ledger.clone(),
-        journal: journal.clone(),
-        metrics: metrics.clone(),
-        trust_instance: cfg.trust_instance.clone(),
-        failing: failing.clone(),
-    });
+    let shared = {
+        let (d, i, l, inbox, f) = (
+            cfg.data_dir.clone(),
+            cfg.trust_instance.clone(),
+            ledger.clone(),
+            cfg.inbox.clone(),
+            failing.clone(),
+        );
+        let (j, inbox2) = (journal.clone(), cfg.inbox.clone());
+        Arc::new(crate::api::Shared {
+            data_dir: cfg.data_dir.clone(),
+            app: app.clone(),
+            metrics: metrics.clone(),
+            trust_instance: cfg.trust_instance.clone(),
+            started: Instant::now(),
+            readiness: Box::new(move || readiness(&d, &i, &l, &inbox, &f)),
+            // What waits, read at the scrape (its one reader): in the inbox, and taken but not
+            // finished.
+            inbox_depth: Box::new(move || (inbox::waiting(&inbox2) + j.count()) as u64),
+        })
+    };
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone()).map_err(|e| DaemonError::Lock {
@@ -644,14 +627,14 @@ impl Worker<'_> {
                 self.metrics
                     .import_done(done.verdict, done.reason.as_deref(), secs, done.bytes);
                 tracing::info!(
-                    import_id = %entry.import_id,
+                    importId = %entry.import_id,
                     file = %crate::text::escape(&entry.name),
                     kind = done.kind,
                     verdict = done.verdict,
                     reason = done.reason.as_deref().unwrap_or(""),
                     records = done.records,
                     bytes = done.bytes,
-                    duration_ms = (secs * 1000.0).round() as u64,
+                    durationMs = (secs * 1000.0).round() as u64,
                     replayed = replay,
                     "{} {} {}",
                     done.kind,
@@ -661,7 +644,7 @@ impl Worker<'_> {
             }
             Ok(None) => {
                 if replay {
-                    tracing::info!(import_id = %entry.import_id, file = %crate::text::escape(&entry.name), "journal: finished an entry recorded before a crash");
+                    tracing::info!(importId = %entry.import_id, file = %crate::text::escape(&entry.name), "journal: finished an entry recorded before a crash");
                 }
             }
             Err(e) => self.failed(&e, Some(entry)),
@@ -682,7 +665,7 @@ impl Worker<'_> {
         // import id and scratch file.
         if b.reason.as_deref() != Some(e.code()) {
             tracing::error!(
-                import_id = %entry.map(|e| e.import_id.as_str()).unwrap_or(""),
+                importId = %entry.map(|e| e.import_id.as_str()).unwrap_or(""),
                 file = %entry.map(|e| crate::text::escape(&e.name)).unwrap_or_default(),
                 reason = e.code(),
                 "{e} (retried with backoff, up to every {}s; said again only if the reason changes)",

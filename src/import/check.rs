@@ -78,8 +78,8 @@ fn failed(origin: &str, kind: &'static str, code: &str, message: String) -> Evid
 }
 
 impl Checker<'_> {
-    fn keys(&self) -> Vec<(&str, &crate::verify::crypto::PublicKey)> {
-        let mut out: Vec<(&str, &crate::verify::crypto::PublicKey)> = Vec::new();
+    fn keys(&self) -> Vec<(&str, &crate::crypto::PublicKey)> {
+        let mut out: Vec<(&str, &crate::crypto::PublicKey)> = Vec::new();
         for p in &self.policies.policies {
             for a in &p.authorities {
                 if let Trust::Key { key, key_id } = &a.trust {

@@ -244,7 +244,7 @@ fn statement_digests(st: &crate::bundle::dsse::Statement) -> Vec<String> {
 fn sha512_of(staging: &Path, rel: &str) -> Option<Vec<u8>> {
     use std::io::Read;
     let mut f = std::fs::File::open(staging.join(rel)).ok()?;
-    let mut h = crate::verify::crypto::Hasher::new(crate::bundle::HashAlgorithm::Sha512);
+    let mut h = crate::crypto::Hasher::new(crate::bundle::HashAlgorithm::Sha512);
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = f.read(&mut buf).ok()?;

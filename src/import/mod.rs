@@ -248,7 +248,7 @@ fn folder_digest(files: &[archive::StagedFile]) -> (String, u64) {
         .map(|f| (f.path.as_str(), hex::encode(f.sha256)))
         .collect();
     lines.sort();
-    let mut h = crate::verify::crypto::Hasher::new(crate::bundle::HashAlgorithm::Sha256);
+    let mut h = crate::crypto::Hasher::new(crate::bundle::HashAlgorithm::Sha256);
     for (path, digest) in &lines {
         h.update(format!("{digest}  {path}\n").as_bytes());
     }
@@ -267,7 +267,7 @@ fn stored_name(name: &str) -> String {
     if name.len() <= MAX_KEPT_NAME_BYTES {
         return name.to_string();
     }
-    let digest = hex::encode(crate::verify::crypto::sha256(name.as_bytes()));
+    let digest = hex::encode(crate::crypto::sha256(name.as_bytes()));
     let mut cut = 120;
     while !name.is_char_boundary(cut) {
         cut -= 1;
@@ -859,7 +859,7 @@ fn finish_artifact(req: &Request<'_>, r: &mut ArtifactResult, matched: &mut [boo
 
 fn sha256_file(p: &Path) -> Result<String, ImportError> {
     let mut f = fs::File::open(p).map_err(|e| data_dir_err(p, e))?;
-    let mut h = crate::verify::crypto::Hasher::new(crate::bundle::HashAlgorithm::Sha256);
+    let mut h = crate::crypto::Hasher::new(crate::bundle::HashAlgorithm::Sha256);
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = std::io::Read::read(&mut f, &mut buf).map_err(|e| data_dir_err(p, e))?;

@@ -280,7 +280,7 @@ pub fn signature_layer(payload: Vec<u8>, ann: &BTreeMap<String, String>) -> Mate
         Ok(m) => m,
         Err((code, message)) => return broken(code, message),
     };
-    let digest = crate::verify::crypto::sha256(&payload).to_vec();
+    let digest = crate::crypto::sha256(&payload).to_vec();
     let bundle = Bundle {
         version: BundleVersion::V01,
         media_type: V01.into(),

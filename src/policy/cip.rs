@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::crypto::PublicKey;
 use crate::policy::Matcher;
-use crate::verify::crypto::PublicKey;
 
 /// Why a policy file is unusable. Every variant names the file and, where known, the line and
 /// the field.
@@ -453,10 +453,7 @@ impl PolicySet {
                 crate::yaml::MAX_YAML_DEPTH
             )));
         }
-        let digest = format!(
-            "sha256:{}",
-            hex::encode(crate::verify::crypto::sha256(bytes))
-        );
+        let digest = format!("sha256:{}", hex::encode(crate::crypto::sha256(bytes)));
         let mut policies = Vec::new();
         for (i, doc) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
             let n = i + 1;
@@ -820,7 +817,7 @@ fn convert_key(
             PublicKey::from_pem(&pem).map_err(|e| err(&format!("{at}.data"), e.to_string()))?;
         let key_id = format!(
             "sha256:{}",
-            hex::encode(crate::verify::crypto::sha256(key.spki_der()))
+            hex::encode(crate::crypto::sha256(key.spki_der()))
         );
         return Ok(Trust::Key { key, key_id });
     }
@@ -832,10 +829,7 @@ fn convert_key(
                 "the key is shorter than 16 bytes".into(),
             ));
         }
-        let id = format!(
-            "sha256:{}",
-            hex::encode(crate::verify::crypto::sha256(&secret))
-        );
+        let id = format!("sha256:{}", hex::encode(crate::crypto::sha256(&secret)));
         return Ok(Trust::Hmac(HmacKey {
             file: f,
             id,

@@ -7,7 +7,7 @@ pub mod cip;
 
 use regex::Regex;
 
-use crate::verify::cert::CertificateSummary;
+use crate::fulcio::CertificateSummary;
 
 /// Why a verified signature still does not satisfy the policy.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -153,7 +153,7 @@ impl IdentityPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::cert::San;
+    use crate::fulcio::San;
 
     fn summary(san: &str, issuer: Option<&str>) -> CertificateSummary {
         CertificateSummary {

@@ -12,8 +12,8 @@ use super::{Filter, Ledger, Record, StoreError};
 use crate::bundle::dsse::{pae, INTOTO_PAYLOAD_TYPE};
 use crate::bundle::json::{b64_decode, b64_encode};
 use crate::bundle::HashAlgorithm;
+use crate::crypto::{self, PublicKey, RsaPadding, SigningKey};
 use crate::time::Timestamp;
-use crate::verify::crypto::{self, PublicKey, RsaPadding, SigningKey};
 
 /// The VSA predicate type (SLSA Verification Summary Attestation v1).
 pub const VSA_PREDICATE: &str = "https://slsa.dev/verification_summary/v1";

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
-use crate::verify::crypto;
+use crate::crypto;
 
 /// The schema this binary writes and reads. Version 2 added the `by_tarball` index (records by
 /// the input's SHA-256); `airlock db migrate` builds it for a version-1 ledger.

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{sha256_hex, StoreError};
+use crate::crypto;
 use crate::time::Timestamp;
-use crate::verify::crypto;
 
 /// accepted | rejected: the verdict of a record (and of an import's report).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -19,9 +19,9 @@ pub use store::{CrashPoint, HistoryEntry};
 pub use trusted_root::{CertificateAuthority, TransparencyLog, TrustedRoot, TrustedRootError};
 pub use tuf::{RoleState, TufSummary};
 
+use crate::crypto;
 use crate::limits;
 use crate::time::{Timestamp, Window};
-use crate::verify::crypto;
 use medium::MediumError;
 use store::{GenerationInfo, Store, StoreError, StoreLock};
 use tuf::{StoredMetadata, TufError};

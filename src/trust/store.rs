@@ -37,11 +37,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use crate::crypto;
 use crate::limits;
 use crate::time::Timestamp;
 use crate::trust::tuf::TufSummary;
 use crate::trust::RootInfo;
-use crate::verify::crypto;
 
 /// Why the trust store could not be read or written.
 #[derive(Debug, thiserror::Error)]

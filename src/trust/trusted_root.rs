@@ -95,7 +95,7 @@ pub struct TransparencyLog {
 
 /// A log key parsed once (or the reason it is unusable), shared by every verification.
 #[derive(Debug, Clone, Default)]
-pub struct ParsedKey(std::sync::OnceLock<Result<crate::verify::crypto::PublicKey, String>>);
+pub struct ParsedKey(std::sync::OnceLock<Result<crate::crypto::PublicKey, String>>);
 
 impl PartialEq for ParsedKey {
     /// A cache: two logs are equal by their data, never by whether a key was parsed yet.
@@ -108,12 +108,11 @@ impl Eq for ParsedKey {}
 
 impl TransparencyLog {
     /// The log's public key, parsed on first use.
-    pub fn key(&self) -> Result<&crate::verify::crypto::PublicKey, String> {
+    pub fn key(&self) -> Result<&crate::crypto::PublicKey, String> {
         self.parsed_key
             .0
             .get_or_init(|| {
-                crate::verify::crypto::PublicKey::from_spki_der(&self.public_key)
-                    .map_err(|e| e.to_string())
+                crate::crypto::PublicKey::from_spki_der(&self.public_key).map_err(|e| e.to_string())
             })
             .as_ref()
             .map_err(String::clone)

@@ -22,12 +22,12 @@ use x509_parser::prelude::{FromDer, GeneralName, ParsedExtension, X509Certificat
 use x509_parser::x509::SubjectPublicKeyInfo;
 
 use crate::bundle::HashAlgorithm;
+use crate::crypto::{self, KeyKind, PublicKey, RsaPadding};
 use crate::der;
 use crate::limits;
 use crate::time::{from_asn1, Timestamp};
 use crate::trust::trusted_root::CertificateAuthority;
 use crate::trust::TrustedRoot;
-use crate::verify::crypto::{self, KeyKind, PublicKey, RsaPadding};
 use crate::verify::sct::{self, SctError};
 
 /// Why a certificate was refused. Each variant maps to a stable reason code via [`CertError::code`].
@@ -124,39 +124,7 @@ impl CertError {
     }
 }
 
-/// A Subject Alternative Name the verifier reports and policy matches.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "type", content = "value", rename_all = "kebab-case")]
-pub enum San {
-    Uri(String),
-    Email(String),
-    OtherName(String),
-    Dns(String),
-}
-
-impl San {
-    pub fn value(&self) -> &str {
-        match self {
-            San::Uri(v) | San::Email(v) | San::OtherName(v) | San::Dns(v) => v,
-        }
-    }
-}
-
-/// What a leaf certificate says (read, not yet trusted).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CertificateSummary {
-    /// Serial number, lowercase hex without leading zeros.
-    pub serial: String,
-    pub issuer: String,
-    pub not_before: Timestamp,
-    pub not_after: Timestamp,
-    pub subject_alternative_names: Vec<San>,
-    /// OIDC issuer from 1.3.6.1.4.1.57264.1.8, else the legacy 1.3.6.1.4.1.57264.1.1.
-    pub oidc_issuer: Option<String>,
-    /// Every Fulcio extension (1.3.6.1.4.1.57264.1.*) present, by its spec name.
-    pub fulcio_extensions: BTreeMap<String, String>,
-}
+pub use crate::fulcio::{CertificateSummary, San};
 
 /// A parsed leaf certificate.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@
 
 use crate::bundle::dsse::Envelope;
 use crate::bundle::proof::ProofRecord;
-use crate::verify::crypto;
+use crate::crypto;
 
 /// Why HMAC evidence does not verify.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@
 //! private marker, so holding one means every check below passed.
 
 pub mod cert;
-pub mod crypto;
+
 pub mod hmac;
 pub mod sct;
 pub mod tlog;
@@ -18,11 +18,11 @@ pub mod tsa;
 
 use crate::bundle::dsse::{Statement, StatementError, INTOTO_PAYLOAD_TYPE};
 use crate::bundle::{Bundle, BundleError, BundleVersion, Content, HashAlgorithm, SigningMaterial};
+use crate::crypto::{self, CryptoError, PublicKey, RsaPadding};
 use crate::policy::{IdentityPolicy, PolicyError, VerifiedIdentity};
 use crate::time::Timestamp;
 use crate::trust::TrustedRoot;
 use cert::{CertError, CertificateSummary, Leaf};
-use crypto::{CryptoError, PublicKey, RsaPadding};
 use tlog::{ExpectedBody, SignerMaterial, TlogError, VerifiedEntry};
 use tsa::{TsaError, VerifiedTimestamp};
 

@@ -11,11 +11,11 @@
 //! the same rule the trusted root applies to Rekor and TSA keys.
 
 use crate::bundle::HashAlgorithm;
+use crate::crypto::{self, KeyKind, RsaPadding};
 use crate::der::{self, DerError};
 use crate::limits;
 use crate::time::Timestamp;
 use crate::trust::trusted_root::TransparencyLog;
-use crate::verify::crypto::{self, KeyKind, RsaPadding};
 
 /// Content octets of the OID 1.3.6.1.4.1.11129.2.4.2 (embedded SCT list, RFC 6962 §3.3).
 pub const SCT_LIST_OID: [u8; 10] = [0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02];

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::bundle::HashAlgorithm;
+use crate::crypto::{self, PublicKey, RsaPadding};
 use crate::time::Timestamp;
-use crate::verify::crypto::{self, PublicKey, RsaPadding};
 
 /// A metadata file: what is signed, as the raw JSON value (its canonical form is what the
 /// signatures cover, unknown fields included), and the signatures.

@@ -38,8 +38,8 @@ use super::{ExpectedBody, SignerMaterial};
 use crate::bundle::dsse::Envelope;
 use crate::bundle::json::{self, b64_decode};
 use crate::bundle::HashAlgorithm;
+use crate::crypto::{self, Hasher};
 use crate::limits;
-use crate::verify::crypto::{self, Hasher};
 
 /// Why a body does not bind the entry to the bundle.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -582,34 +582,9 @@ fn hashedrekord_v002(spec: &Spec<'_>, expected: &ExpectedBody<'_>) -> Result<(),
 
 /// `alg(PAE(type, payload))`, hashed in pieces so a large payload is never copied.
 fn pae_digest(alg: HashAlgorithm, env: &Envelope) -> Vec<u8> {
-    // DSSE protocol: "PAE(type, body) = "DSSEv1" + SP + LEN(type) + SP + type + SP + LEN(body) +
-    // SP + body".
     let mut h = Hasher::new(alg);
-    let mut n = [0u8; 20];
-    h.update(b"DSSEv1 ");
-    h.update(decimal(env.payload_type.len(), &mut n));
-    h.update(b" ");
-    h.update(env.payload_type.as_bytes());
-    h.update(b" ");
-    h.update(decimal(env.payload.len(), &mut n));
-    h.update(b" ");
-    h.update(&env.payload);
+    crate::bundle::dsse::pae_pieces(&env.payload_type, &env.payload, |p| h.update(p));
     h.finish()
-}
-
-/// ASCII decimal of `v` in `buf`, without allocating.
-fn decimal(mut v: usize, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        // `v % 10` is below 10, so the cast cannot truncate.
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    buf.get(i..).unwrap_or_default()
 }
 
 /// Matches the envelope's signatures one to one with the logged ones. `decode` turns a logged
@@ -955,12 +930,6 @@ mod tests {
         assert_eq!(
             pae_digest(HashAlgorithm::Sha256, &e),
             crypto::sha256(&e.pae()).to_vec()
-        );
-        let mut n = [0u8; 20];
-        assert_eq!(decimal(0, &mut n), b"0");
-        assert_eq!(
-            decimal(usize::MAX, &mut n),
-            usize::MAX.to_string().as_bytes()
         );
     }
 

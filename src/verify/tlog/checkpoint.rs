@@ -25,8 +25,8 @@
 
 use crate::bundle::json::b64_decode;
 use crate::bundle::HashAlgorithm;
+use crate::crypto::{self, KeyKind, PublicKey, RsaPadding};
 use crate::limits;
-use crate::verify::crypto::{self, KeyKind, PublicKey, RsaPadding};
 
 /// The signature line prefix: em dash (U+2014) and a space.
 const SIG_PREFIX: &str = "\u{2014} ";

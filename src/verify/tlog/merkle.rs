@@ -4,7 +4,7 @@
 //! checkpoints, entry bodies, the trusted root.
 
 use crate::bundle::HashAlgorithm;
-use crate::verify::crypto::{self, Hasher};
+use crate::crypto::{self, Hasher};
 
 /// Length of every node hash in a Rekor tree (SHA-256).
 pub(crate) const HASH_LEN: usize = 32;

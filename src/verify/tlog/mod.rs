@@ -18,10 +18,10 @@ mod set;
 use crate::bundle::dsse::Envelope;
 use crate::bundle::sigstore::TlogEntry;
 use crate::bundle::{BundleVersion, HashAlgorithm};
+use crate::crypto::{KeyKind, PublicKey, RsaPadding};
 use crate::time::{Timestamp, Window};
 use crate::trust::trusted_root::KeyDetails;
 use crate::trust::{TransparencyLog, TrustedRoot};
-use crate::verify::crypto::{KeyKind, PublicKey, RsaPadding};
 
 /// Why a log entry was refused. Every variant names the entry by its log index.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -359,7 +359,7 @@ pub fn verify_entry(
                 })?;
                 // The signed tree head must be the very tree the proof was computed against.
                 if cp.size != proof.tree_size
-                    || !crate::verify::crypto::ct_eq(&cp.root_hash, &proof.root_hash)
+                    || !crate::crypto::ct_eq(&cp.root_hash, &proof.root_hash)
                 {
                     return Err(TlogError::CheckpointMismatch {
                         log_index,

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use base64::Engine;
 
 use crate::bundle::HashAlgorithm;
-use crate::verify::crypto::{PublicKey, RsaPadding};
+use crate::crypto::{PublicKey, RsaPadding};
 
 /// Why a SET did not verify.
 #[derive(Debug, thiserror::Error, Clone, Copy, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use crate::bundle::dsse::DsseSignature;
 use crate::bundle::json::b64_encode;
 use crate::bundle::sigstore::InclusionProof;
 use crate::bundle::{Bundle, Content, SigningMaterial};
+use crate::crypto;
 use crate::time::Timestamp;
-use crate::verify::crypto;
 
 // ---- conformance bundles ----
 

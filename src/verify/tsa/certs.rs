@@ -10,8 +10,8 @@ use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
 
 use crate::bundle::HashAlgorithm;
+use crate::crypto::{KeyKind, PublicKey};
 use crate::time::{self, Timestamp};
-use crate::verify::crypto::{KeyKind, PublicKey};
 
 use super::cms::{signature_algorithm, SigAlg, SigFamily};
 use crate::der::{self, Reader};
@@ -215,7 +215,7 @@ pub(crate) fn verify_with(
     }
     let padding = match alg.family {
         SigFamily::Rsa(p) => p,
-        _ => crate::verify::crypto::RsaPadding::Pkcs1,
+        _ => crate::crypto::RsaPadding::Pkcs1,
     };
     key.verify(hash, padding, message, signature)
         .map_err(|e| e.to_string())

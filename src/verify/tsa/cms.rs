@@ -5,9 +5,9 @@
 //! trust decisions, signature checks, the clock (`mod.rs` does those with what is parsed here).
 
 use crate::bundle::HashAlgorithm;
+use crate::crypto::RsaPadding;
 use crate::limits;
 use crate::time::Timestamp;
-use crate::verify::crypto::RsaPadding;
 
 use super::TsaError;
 use crate::der::{self, ctx_cons, ctx_prim, invalid, oid_string, DerError, Reader, Tlv};

@@ -16,10 +16,10 @@ mod cms;
 use std::sync::OnceLock;
 
 use crate::bundle::HashAlgorithm;
+use crate::crypto;
 use crate::der;
 use crate::time::{Timestamp, Window};
 use crate::trust::TrustedRoot;
-use crate::verify::crypto;
 
 use certs::{verify_with, CertInfo};
 use cms::{Response, Sid, TsaName};
