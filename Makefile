@@ -62,6 +62,12 @@ test-deps:
 
 test: test-deps
 	$(CARGO) test --locked --all-targets --features fault-injection
+	@# The shipped binary carries no fault injection: the crash tests' switch is compiled only
+	@# with the `fault-injection` feature, so its name must be absent from the release build.
+	$(CARGO) build --release --locked
+	@if grep -aq AIRLOCK_CRASH_AT $(AIRLOCK); then \
+		echo "FAIL: $(AIRLOCK) reads AIRLOCK_CRASH_AT (fault injection in the shipped binary)"; exit 1; \
+	else echo "ok: the release binary has no fault injection"; fi
 
 # Criterion (benches/verify.rs), then whole commands and the peer (benches/commands.sh), one table.
 bench:

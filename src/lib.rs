@@ -75,6 +75,7 @@ pub mod limits;
 pub mod metrics;
 pub mod oci;
 pub mod policy;
+pub mod present;
 pub mod reason;
 pub mod reference;
 pub mod store;
