@@ -43,10 +43,14 @@ run: build
 
 # What the tests drive for real (not mocks), from Debian: promtool (package `prometheus`) lints
 # the daemon's metrics; systemd-nspawn (package `systemd-container`) boots the shipped unit under
-# a real systemd. Installed once when missing, as root with apt-get (a fresh CI machine);
-# elsewhere the tests that need them say SKIPPED loudly.
-TEST_DEBS = prometheus:promtool systemd-container:systemd-nspawn
+# a real systemd; `docker-registry` (CNCF distribution 2.8) receives `airlock push` and `skopeo`
+# reads back what it holds. Installed once when missing, as root with apt-get (a fresh CI
+# machine); elsewhere the tests that need them say SKIPPED loudly. Python's `cryptography` (from
+# PyPI when missing) checks the pushed VSA's DSSE signature independently of airlock.
+TEST_DEBS = prometheus:promtool systemd-container:systemd-nspawn docker-registry:docker-registry skopeo:skopeo
 test-deps:
+	@python3 -c 'import cryptography' 2>/dev/null || python3 -m pip install -q cryptography \
+		|| echo "WARNING: could not install Python's cryptography: the push VSA check will fail"
 	@missing=""; for pair in $(TEST_DEBS); do \
 		pkg=$${pair%%:*}; cmd=$${pair##*:}; \
 		command -v "$$cmd" >/dev/null 2>&1 || missing="$$missing $$pkg"; \

@@ -290,3 +290,20 @@ pub const MAX_API_RATE_CLIENTS: usize = 10_000;
 /// one artifact in practice; a crafted ledger of look-alike prefixes cannot make a query read
 /// it all.
 pub const MAX_PREFIX_HITS: usize = 100_000;
+
+/// Largest PEM file read for a push (the registry CA, a client certificate or key): a bundle of
+/// every CA a machine trusts is about 200 KiB.
+pub const MAX_PEM_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Most certificates taken from a CA bundle.
+pub const MAX_CA_BUNDLE_CERTS: usize = 1_000;
+
+/// Largest Docker-style auth file (`config.json`) read for a push.
+pub const MAX_AUTH_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Largest token answer of a registry's auth server.
+pub const MAX_TOKEN_BYTES: u64 = 64 * 1024;
+
+/// Files of a kept layout looked at when searching it for referrers (manifests found only as
+/// blobs); each is read only when it is small enough to be a manifest.
+pub const MAX_PUSH_BLOBS: usize = 100_000;

@@ -36,6 +36,14 @@ pub struct Metrics {
     ledger_bytes: Gauge,
     api_requests: Family<CodeLabels, Counter>,
     backoff: Gauge<f64, AtomicU64>,
+    pushes: Family<PushLabels, Counter>,
+    push_pending: Gauge,
+    push_backoff: Gauge<f64, AtomicU64>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PushLabels {
+    outcome: String,
 }
 
 impl Default for Metrics {
@@ -59,6 +67,9 @@ impl Metrics {
             ledger_bytes: Gauge::default(),
             api_requests: Family::default(),
             backoff: Gauge::default(),
+            pushes: Family::default(),
+            push_pending: Gauge::default(),
+            push_backoff: Gauge::default(),
         };
         let mut r = m.registry;
         r.register(
@@ -116,6 +127,21 @@ impl Metrics {
             "Seconds until the next try while the data dir cannot be written (0 when it can)",
             m.backoff.clone(),
         );
+        r.register(
+            "airlock_pushes",
+            "Images the daemon pushed to --push-to, by outcome (pushed, failed, refused)",
+            m.pushes.clone(),
+        );
+        r.register(
+            "airlock_push_pending",
+            "Accepted images not yet pushed to --push-to",
+            m.push_pending.clone(),
+        );
+        r.register(
+            "airlock_push_retry_backoff_seconds",
+            "Seconds until the next push while the registry fails (0 when it answers)",
+            m.push_backoff.clone(),
+        );
         Metrics { registry: r, ..m }
     }
 
@@ -134,6 +160,23 @@ impl Metrics {
             .inc();
         self.import_seconds.observe(seconds);
         self.import_bytes.observe(bytes as f64);
+    }
+
+    /// One image's push ended (`pushed`, `failed` or `refused`).
+    pub fn push_done(&self, outcome: &str) {
+        self.pushes
+            .get_or_create(&PushLabels {
+                outcome: outcome.into(),
+            })
+            .inc();
+    }
+
+    pub fn set_push_pending(&self, n: usize) {
+        self.push_pending.set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+
+    pub fn set_push_backoff(&self, seconds: f64) {
+        self.push_backoff.set(seconds);
     }
 
     pub fn set_inbox_depth(&self, n: usize) {

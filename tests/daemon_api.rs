@@ -7,60 +7,13 @@
 
 mod daemon_support;
 
-use std::io::Write;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::Duration;
 
 use daemon_support::*;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
 
 const LEGACY: &str = "cosign-legacy-signature.tar";
 const TRAVERSAL: &str = "REFUSED-path-traversal.tar";
-
-/// A CA and the PEM of its certificate.
-struct Ca {
-    params: CertificateParams,
-    key: KeyPair,
-    pem: String,
-}
-
-fn ca(name: &str) -> Ca {
-    let key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::default();
-    params.distinguished_name.push(DnType::CommonName, name);
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let pem = params.self_signed(&key).unwrap().pem();
-    Ca { params, key, pem }
-}
-
-/// A leaf (PEM cert, PEM key) issued by `ca`.
-fn leaf(ca: &Ca, name: &str, server: bool) -> (String, String) {
-    let key = KeyPair::generate().unwrap();
-    let mut p = CertificateParams::new(vec![name.to_string()]).unwrap();
-    p.distinguished_name.push(DnType::CommonName, name);
-    if server {
-        p.subject_alt_names
-            .push(SanType::IpAddress("127.0.0.1".parse().unwrap()));
-    }
-    let issuer = Issuer::from_params(&ca.params, &ca.key);
-    (
-        p.signed_by(&key, &issuer).unwrap().pem(),
-        key.serialize_pem(),
-    )
-}
-
-fn write_secret(path: &Path, text: &str) {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .unwrap();
-    f.write_all(text.as_bytes()).unwrap();
-}
 
 /// An env with the examples' legacy image (accepted) and a path-traversal tarball (quarantined)
 /// already taken by a first daemon run.

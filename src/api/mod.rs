@@ -440,6 +440,10 @@ pub struct Readiness {
     /// Why imports are being retried with backoff (the data dir cannot be written), if they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failing: Option<String>,
+    /// Why pushes to `--push-to` are delayed (the registry fails), if they are. Imports go on:
+    /// this does not make the daemon unready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushes_delayed: Option<String>,
 }
 
 impl Readiness {
@@ -737,6 +741,7 @@ mod tests {
         let journal = crate::daemon::journal::Journal::open(&data).unwrap();
         let (d, l, i) = (data.clone(), ledger.clone(), inbox.clone());
         let failing = std::sync::Mutex::new(None);
+        let pushes = std::sync::Mutex::new(crate::daemon::pusher::PushState::default());
         Arc::new(Shared {
             app: crate::app::App::holding(&data, ledger),
             metrics: Arc::new(crate::metrics::Metrics::new()),
@@ -744,7 +749,7 @@ mod tests {
             data_dir: data,
             started: std::time::Instant::now(),
             readiness: Box::new(move || {
-                crate::daemon::readiness(&d, crate::trust::PUBLIC_GOOD, &l, &i, &failing)
+                crate::daemon::readiness(&d, crate::trust::PUBLIC_GOOD, &l, &i, &failing, &pushes)
             }),
             inbox_depth: Box::new(move || {
                 (crate::daemon::inbox::waiting(&inbox) + journal.count()) as u64

@@ -16,6 +16,7 @@
 pub mod import;
 pub mod ledger;
 pub mod policy_file;
+pub mod push;
 pub mod request;
 pub mod roots;
 pub mod trust;
@@ -181,6 +182,7 @@ impl App {
             Request::AuditExport(r) => self.audit_export(r).map(Response::AuditExport),
             Request::Migrate => self.migrate().map(Response::Migrate),
             Request::VerifyBundle(r) => self.verify_bundle(r, now).map(Response::VerifyBundle),
+            Request::Push(r) => self.push(r, now).map(Response::Push),
         }
     }
 }

@@ -13,6 +13,7 @@ use super::import::{ImportRequest, ImportResponse, ReverifyRequest, ReverifyResp
 use super::ledger::{
     AuditExportRequest, AuditRequest, ExportRequest, QueryRequest, ShowRequest, ShowResponse,
 };
+use super::push::{PushRequest, PushResponse};
 use super::trust::{TrustOp, TrustRequest, TrustResponse};
 use super::verify_bundle::{VerifyBundleRequest, VerifyBundleResponse};
 use crate::store::{Audit, Migration, Record};
@@ -31,6 +32,7 @@ pub enum Request {
     AuditExport(AuditExportRequest),
     Migrate,
     VerifyBundle(VerifyBundleRequest),
+    Push(PushRequest),
 }
 
 /// Its answer.
@@ -47,6 +49,7 @@ pub enum Response {
     AuditExport(crate::store::export::ExportCheck),
     Migrate(Migration),
     VerifyBundle(VerifyBundleResponse),
+    Push(PushResponse),
 }
 
 impl Request {
@@ -54,7 +57,7 @@ impl Request {
     /// requests one at a time with its inbox worker).
     pub fn writes(&self) -> bool {
         match self {
-            Request::Import(_) | Request::Reverify(_) | Request::Migrate => true,
+            Request::Import(_) | Request::Reverify(_) | Request::Migrate | Request::Push(_) => true,
             Request::Trust(t) => !matches!(t.op, TrustOp::History),
             Request::VerifyBundle(v) => v.record,
             Request::Query(_)
@@ -120,6 +123,13 @@ impl Request {
                 opt(&mut r.previous);
             }
             Request::Migrate => {}
+            Request::Push(r) => {
+                opt(&mut r.hmac_key_file);
+                opt(&mut r.access.registry_ca);
+                opt(&mut r.access.client_cert);
+                opt(&mut r.access.client_key);
+                opt(&mut r.access.auth_file);
+            }
             Request::VerifyBundle(r) => {
                 opt(&mut r.roots.trusted_root);
                 opt(&mut r.hmac_key_file);

@@ -62,6 +62,22 @@ pub struct DaemonArgs {
     /// signed with it; commands sent to the daemon with --hmac-key-file must name the same key).
     #[arg(long, value_name = "FILE")]
     pub hmac_key_file: Option<PathBuf>,
+    /// Push every accepted image (with its evidence and VSA) to this registry, after its import
+    /// is recorded: `REGISTRY[/PREFIX]` (HTTPS; `http://` only to loopback).
+    #[arg(long, value_name = "REGISTRY[/PREFIX]")]
+    pub push_to: Option<String>,
+    /// With --push-to: the CA that signed the registry's certificate.
+    #[arg(long, value_name = "FILE", requires = "push_to")]
+    pub registry_ca: Option<PathBuf>,
+    /// With --push-to: a client certificate for mutual TLS (with --client-key).
+    #[arg(long, value_name = "FILE", requires_all = ["push_to", "client_key"])]
+    pub client_cert: Option<PathBuf>,
+    /// With --push-to: the client certificate's key (owner-only).
+    #[arg(long, value_name = "FILE", requires_all = ["push_to", "client_cert"])]
+    pub client_key: Option<PathBuf>,
+    /// With --push-to: registry credentials, a Docker-style config.json (owner-only).
+    #[arg(long, value_name = "FILE", requires = "push_to")]
+    pub auth_file: Option<PathBuf>,
 }
 
 fn init_logs(format: &str) {
@@ -99,6 +115,38 @@ pub fn run(a: DaemonArgs, data_dir: &Path) -> u8 {
             }),
         rate_per_second: a.rate_limit,
     });
+    let abs = |p: Option<PathBuf>| {
+        p.map(|p| {
+            if p.is_relative() {
+                std::env::current_dir().map(|c| c.join(&p)).unwrap_or(p)
+            } else {
+                p
+            }
+        })
+    };
+    let push = match a.push_to {
+        Some(to) => {
+            let access = crate::registry::Access {
+                registry_ca: abs(a.registry_ca),
+                client_cert: abs(a.client_cert),
+                client_key: abs(a.client_key),
+                auth_file: abs(a.auth_file),
+            };
+            // Checked now: a bad destination or file stops the start, not the first push.
+            let checked = crate::registry::Target::parse(&to)
+                .and_then(|t| crate::registry::Registry::connect(&t, &access).map(|_| ()));
+            if let Err(e) = checked {
+                warn(&format!("airlock daemon: [{}] {e}", e.code()));
+                return Outcome::Unusable.exit();
+            }
+            Some(crate::daemon::pusher::PushConfig {
+                to,
+                access,
+                hmac_key_file: a.hmac_key_file.clone(),
+            })
+        }
+        None => None,
+    };
     let cfg = crate::daemon::Config {
         data_dir: data_dir.to_path_buf(),
         inbox: a.inbox,
@@ -110,6 +158,7 @@ pub fn run(a: DaemonArgs, data_dir: &Path) -> u8 {
         ledger_cache_bytes: a.ledger_cache_mib.max(1) << 20,
         hmac_key_file: a.hmac_key_file,
         api,
+        push,
     };
     match crate::daemon::run(cfg) {
         Ok(()) => Outcome::Accepted.exit(),

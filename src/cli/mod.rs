@@ -9,6 +9,7 @@
 pub mod daemon;
 pub mod import;
 pub mod ledger;
+pub mod push;
 pub mod trust;
 pub mod verify_bundle;
 
@@ -63,6 +64,9 @@ pub enum Command {
     /// Watch a drop folder: import whatever lands in it, and serve the ledger read-only (HTTPS,
     /// mutual TLS) and to the local CLI (a unix socket in the data dir).
     Daemon(daemon::DaemonArgs),
+    /// Push accepted images to the site's registry with their signatures, attestations and
+    /// airlock's signed verification summary (VSA); each push is recorded.
+    Push(push::PushArgs),
     /// Manage the Sigstore trust root (TUF-verified, refreshed from USB).
     Trust {
         /// Print JSON instead of text.
@@ -179,5 +183,6 @@ pub fn main() -> u8 {
         Command::Export(args) => ledger::export(args, &d),
         Command::Daemon(args) => daemon::run(args, &d),
         Command::Db { cmd } => ledger::db(cmd, &d),
+        Command::Push(args) => push::run(args, &d),
     }
 }

@@ -25,6 +25,7 @@
 
 pub mod inbox;
 pub mod journal;
+pub mod pusher;
 pub mod socket;
 
 use std::ffi::OsStr;
@@ -105,6 +106,8 @@ pub struct Config {
     /// The ledger's HMAC key, when kept outside the data dir.
     pub hmac_key_file: Option<PathBuf>,
     pub api: Option<crate::api::ApiConfig>,
+    /// `--push-to`: push what is accepted to the site's registry.
+    pub push: Option<pusher::PushConfig>,
 }
 
 /// Holds the data dir's daemon lock for the life of the process.
@@ -209,6 +212,7 @@ pub fn readiness(
     ledger: &Ledger,
     inbox: &Path,
     failing: &std::sync::Mutex<Option<String>>,
+    pushes: &std::sync::Mutex<pusher::PushState>,
 ) -> crate::api::Readiness {
     let now = crate::clock::now();
     crate::api::Readiness {
@@ -224,6 +228,10 @@ pub fn readiness(
             .lock()
             .map(|f| f.clone())
             .unwrap_or_else(|p| p.into_inner().clone()),
+        pushes_delayed: pushes
+            .lock()
+            .map(|p| p.delayed.clone())
+            .unwrap_or_else(|p| p.into_inner().delayed.clone()),
     }
 }
 
@@ -269,13 +277,15 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
     let journal = Journal::open(&cfg.data_dir)?;
     let metrics = Arc::new(Metrics::new());
     let failing = Arc::new(std::sync::Mutex::new(None));
+    let push_state = Arc::new(std::sync::Mutex::new(pusher::PushState::default()));
     let shared = {
-        let (d, i, l, inbox, f) = (
+        let (d, i, l, inbox, f, ps) = (
             cfg.data_dir.clone(),
             cfg.trust_instance.clone(),
             ledger.clone(),
             cfg.inbox.clone(),
             failing.clone(),
+            push_state.clone(),
         );
         let (j, inbox2) = (journal.clone(), cfg.inbox.clone());
         Arc::new(crate::api::Shared {
@@ -284,7 +294,7 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
             metrics: metrics.clone(),
             trust_instance: cfg.trust_instance.clone(),
             started: Instant::now(),
-            readiness: Box::new(move || readiness(&d, &i, &l, &inbox, &f)),
+            readiness: Box::new(move || readiness(&d, &i, &l, &inbox, &f, &ps)),
             // What waits, read at the scrape (its one reader): in the inbox, and taken but not
             // finished.
             inbox_depth: Box::new(move || (inbox::waiting(&inbox2) + j.count()) as u64),
@@ -326,6 +336,22 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
             .spawn(move || watch_policy(&path, &cell, &stop, every))
             .ok()
     };
+    // The pusher runs beside the worker: a slow or dead registry never holds an import.
+    let (push_wake, pusher_thread) = match &cfg.push {
+        Some(p) => {
+            let (tx, rx) = std::sync::mpsc::channel::<()>();
+            let t = pusher::start(
+                app.clone(),
+                p.clone(),
+                metrics.clone(),
+                push_state.clone(),
+                stop.clone(),
+                rx,
+            );
+            (Some(tx), t)
+        }
+        None => (None, None),
+    };
     let mut w = Worker {
         cfg: &cfg,
         app,
@@ -336,12 +362,16 @@ pub fn run(cfg: Config) -> Result<(), DaemonError> {
         work_lock,
         backoff: Backoff::default(),
         failing,
+        push_wake,
     };
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let watcher = watch(&cfg.inbox, tx);
     w.run(&stop, &rx);
     drop(watcher);
     if let Some(t) = watcher_thread {
+        let _ = t.join();
+    }
+    if let Some(t) = pusher_thread {
         let _ = t.join();
     }
     if let Some(a) = api {
@@ -428,6 +458,8 @@ struct Worker<'a> {
     work_lock: WorkLock,
     backoff: Backoff,
     failing: Arc<std::sync::Mutex<Option<String>>>,
+    /// Tells the pusher an import was recorded (with `--push-to`).
+    push_wake: Option<std::sync::mpsc::Sender<()>>,
 }
 
 /// Sleeps up to `wait` in short steps (a stop signal is seen at once), or until the inbox
@@ -623,6 +655,9 @@ impl Worker<'_> {
         }
         match r {
             Ok(Some(done)) => {
+                if let Some(w) = &self.push_wake {
+                    let _ = w.send(());
+                }
                 let secs = started.elapsed().as_secs_f64();
                 self.metrics
                     .import_done(done.verdict, done.reason.as_deref(), secs, done.bytes);

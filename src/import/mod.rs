@@ -927,6 +927,30 @@ impl Place<'_> {
                 fs::rename(tree, &contents).map_err(|e| data_dir_err(&contents, e))?;
             }
         }
+        // Every image of an accepted layout gets a `ref.name`, so `skopeo copy oci:DIR:REF`
+        // picks one in a layout that holds several. Only in `NAME.contents/`: a kept folder is
+        // what `reverify` reads again, and must stay as it arrived.
+        if result.verdict == Verdict::Accepted && !is_dir {
+            let contents = dir.join(format!("{name}.contents"));
+            let names: std::collections::BTreeMap<String, Vec<String>> = result
+                .artifacts
+                .iter()
+                .map(|a| {
+                    let mut n: Vec<String> = a
+                        .references
+                        .iter()
+                        .filter(|r| crate::reference::parse(&r.name).is_some())
+                        .map(|r| r.name.clone())
+                        .collect();
+                    n.dedup();
+                    (a.artifact.digest.clone(), n)
+                })
+                .collect();
+            for layout in crate::oci::naming::layout_dirs(&contents) {
+                crate::oci::naming::name_entries(&layout, &names)
+                    .map_err(|e| data_dir_err(&layout.join("index.json"), e))?;
+            }
+        }
         if result.verdict == Verdict::Rejected {
             let note = dir.join(format!("{name}.result.json"));
             if let Ok(json) = serde_json::to_vec_pretty(&*result) {

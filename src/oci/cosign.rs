@@ -167,6 +167,33 @@ fn role_of(d: &Descriptor) -> Role {
     Role::Artifact
 }
 
+/// A cosign tag-convention entry of an index (`.sig`, `.att` or `.sbom`): its suffix and, when
+/// its tag names one, the digest it is about (`cosign save` writes only a `kind`, no tag).
+pub fn evidence_tag(d: &Descriptor) -> Option<(&'static str, Option<String>)> {
+    let tagged = |suffix: &str| {
+        [
+            annotation::REF_NAME,
+            annotation::BASE_NAME,
+            annotation::CONTAINERD_NAME,
+        ]
+        .iter()
+        .filter_map(|k| d.annotations.get(*k))
+        .find_map(|n| tag_subject(n, suffix))
+    };
+    match role_of(d) {
+        Role::Signatures(s) => Some((".sig", s)),
+        Role::Attestations(s) => Some((".att", s)),
+        Role::Sbom => Some((".sbom", tagged(".sbom"))),
+        _ => None,
+    }
+}
+
+/// Whether an index entry is an image or an image index the layout names as an artifact
+/// (`kind` image or imageIndex, or no cosign role at all).
+pub fn is_artifact_entry(d: &Descriptor) -> bool {
+    matches!(role_of(d), Role::Artifact)
+}
+
 /// The names an index entry gives its manifest (unsigned: whoever wrote the stick wrote them).
 fn entry_names(d: &Descriptor) -> Vec<String> {
     let get = |k: &str| d.annotations.get(k).map(String::as_str);

@@ -11,8 +11,11 @@
 mod cosign;
 mod layout;
 pub mod legacy;
+pub mod naming;
 
-pub use cosign::{find, AbsentPlatform, ArtifactKind, Found, OciArtifact, Orphan};
+pub use cosign::{
+    evidence_tag, find, is_artifact_entry, AbsentPlatform, ArtifactKind, Found, OciArtifact, Orphan,
+};
 pub use layout::{read_docker_manifest, read_layout, DockerImage, Layout, Node};
 
 use std::collections::BTreeMap;

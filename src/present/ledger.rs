@@ -66,6 +66,49 @@ pub fn show_text(r: &ShowResponse) -> String {
     if let Some(id) = &b.import_id {
         let _ = writeln!(s, "  import       {id}");
     }
+    if let Some(p) = &b.push {
+        let _ = writeln!(
+            s,
+            "  pushed to    {}{}",
+            crate::text::escape(&p.destination),
+            if p.retryable {
+                " (failed; retryable: run the same push again)"
+            } else {
+                ""
+            }
+        );
+        for repo in &p.repositories {
+            let _ = writeln!(
+                s,
+                "    {}  tags {}  {} manifest(s), {} blob(s) sent, {} present, {} mounted",
+                crate::text::escape(&repo.repository),
+                if repo.tags.is_empty() {
+                    "-".to_string()
+                } else {
+                    repo.tags.join(",")
+                },
+                repo.manifests.len(),
+                repo.blobs_uploaded,
+                repo.blobs_present,
+                repo.blobs_mounted
+            );
+            for e in &repo.evidence {
+                let _ = writeln!(
+                    s,
+                    "      {:<16} {}{}",
+                    e.kind,
+                    e.digest,
+                    e.tag
+                        .as_deref()
+                        .map(|t| format!(" (tag {t})"))
+                        .unwrap_or_default()
+                );
+            }
+            if let Some(v) = &repo.vsa_digest {
+                let _ = writeln!(s, "      VSA bundle referrer {v}");
+            }
+        }
+    }
     if let Some(t) = &b.tarball {
         let _ = writeln!(
             s,

@@ -7,5 +7,6 @@
 
 pub mod import;
 pub mod ledger;
+pub mod push;
 pub mod trust;
 pub mod verify;

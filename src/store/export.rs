@@ -178,6 +178,19 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    /// The VSA of one record as a DSSE envelope signed by the deployment key (the line
+    /// `export --format vsa` writes for it), and the key's id.
+    pub fn vsa_envelope(&self, r: &Record) -> Result<(String, String), StoreError> {
+        let key = self.signing_key()?;
+        let st = serde_json::to_vec(&vsa(r)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok((
+            envelope(&key, INTOTO_PAYLOAD_TYPE, &st)?,
+            key_id(&key.public_spki_der()),
+        ))
+    }
+}
+
 /// What an export check found.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -18,7 +18,10 @@ pub use record::{Filter, Record, RecordInput, RecordKind, Verdict};
 
 /// The parts of a record, for callers that build one.
 pub mod record_types {
-    pub use super::record::{ArtifactRef, DecidedUnder, LogRef, RecordKind, TarballRef, Verdict};
+    pub use super::record::{
+        ArtifactRef, DecidedUnder, LogRef, PushRef, Pushed, PushedEvidence, RecordKind, TarballRef,
+        Verdict,
+    };
 }
 
 use std::path::{Path, PathBuf};

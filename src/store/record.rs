@@ -149,6 +149,54 @@ pub struct DecidedUnder {
     pub policy_digest: Option<String>,
 }
 
+/// A push of an accepted image to a registry: where, what, and how it ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushRef {
+    /// `REGISTRY[/PREFIX]` as given.
+    pub destination: String,
+    /// Per repository: what was placed there (empty when the push failed before any).
+    pub repositories: Vec<Pushed>,
+    /// A failed push that trying again may finish (network, the registry's own trouble).
+    #[serde(default)]
+    pub retryable: bool,
+}
+
+/// A piece of evidence placed in the registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushedEvidence {
+    /// `signature`, `attestation`, `sbom`, `referrer`, `vsa-attestation` or `vsa-bundle`.
+    pub kind: String,
+    /// The manifest's digest.
+    pub digest: String,
+    /// The tag it is found under, if any (`sha256-<hex>.sig`, or the referrers tag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+}
+
+/// What one push placed in one repository.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pushed {
+    pub repository: String,
+    /// Every manifest and index put, by digest, the image's own first.
+    pub manifests: Vec<String>,
+    pub tags: Vec<String>,
+    pub blobs_uploaded: u64,
+    pub blobs_present: u64,
+    pub blobs_mounted: u64,
+    pub bytes_uploaded: u64,
+    pub evidence: Vec<PushedEvidence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vsa_digest: Option<String>,
+    /// Platforms the index names that the layout did not hold (not pushed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absent: Vec<String>,
+    /// Whether the registry keeps referrers itself (else the referrers tag schema was used).
+    pub referrers_api: bool,
+}
+
 /// What a caller records; the ledger adds id, time and the seal.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -183,6 +231,9 @@ pub struct RecordInput {
     /// their hash is unchanged).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub evidence_omitted: u64,
+    /// A push record's details (absent from every other record: their hash is unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push: Option<PushRef>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -236,6 +287,8 @@ struct RecordWire {
     stored_evidence: Vec<String>,
     #[serde(default)]
     evidence_omitted: u64,
+    #[serde(default)]
+    push: Option<PushRef>,
     prev_hash: String,
     hash: String,
     hmac: String,
@@ -267,6 +320,7 @@ impl From<RecordWire> for Record {
                 kept_at: w.kept_at,
                 stored_evidence: w.stored_evidence,
                 evidence_omitted: w.evidence_omitted,
+                push: w.push,
             },
             prev_hash: w.prev_hash,
             hash: w.hash,
