@@ -281,10 +281,56 @@ if [ -f "$fixture/layout.tar" ]; then
     rm -rf "$work/import-data"
     imp_tgz_rss=$(rss_mib "$airlock" --data-dir "$work/import-data" import "$fixture/layout.tar.gz" \
         --policy "$fixture/policy.yaml" --trusted-root "$fixture/trusted_root.json")
+    # ---- push: the accepted layout to a loopback registry, against skopeo copy of it ----------
+    push_wall=nan skopeo_wall=nan
+    if command -v docker-registry >/dev/null && command -v skopeo >/dev/null; then
+        echo "== push: the accepted ${import_mib} MiB image to a loopback docker-registry, against skopeo copy oci:… docker://… of the same layout"
+        rm -rf "$work/import-data"
+        "$airlock" --data-dir "$work/import-data" import "$fixture/layout.tar" --json \
+            --policy "$fixture/policy.yaml" --trusted-root "$fixture/trusted_root.json" >"$work/push-import.json" || true
+        push_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["importId"])' "$work/push-import.json" 2>/dev/null || true)
+        contents="$work/import-data/accepted/$push_id/layout.tar.contents"
+        # Each run gets a fresh registry on a new port: nothing is already there, and skopeo's blob
+        # cache (keyed by registry) cannot turn its copy into mounts from an earlier run.
+        start_registry() {
+            reg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+            rm -rf "$work/registry" && mkdir -p "$work/registry"
+            printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+                "$work/registry/data" "$reg_port" >"$work/registry/config.yml"
+            docker-registry serve "$work/registry/config.yml" >/dev/null 2>&1 &
+            reg_pid=$!
+            for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$reg_port/v2/" >/dev/null && break; sleep 0.1; done
+        }
+        stop_registry() {
+            kill "$reg_pid" 2>/dev/null || true
+            wait "$reg_pid" 2>/dev/null || true
+        }
+        if [ -n "$push_id" ] && [ -d "$contents" ]; then
+            for k in $(seq 1 "$runs"); do
+                start_registry
+                timed "$work/push" "$airlock" --data-dir "$work/import-data" push "$push_id" \
+                    --to "http://127.0.0.1:$reg_port/a" || true
+                stop_registry
+                start_registry
+                timed "$work/skopeo" skopeo copy --quiet --dest-tls-verify=false \
+                    "oci:$contents:registry.example/bench:1" "docker://127.0.0.1:$reg_port/s/bench:1" || true
+                stop_registry
+            done
+            grep -q "PUSHED" "$work/push.out" || echo "   push did not push: $(head -c 300 "$work/push.out") $(head -c 300 "$work/push.err")"
+            push_wall=$(median "$work/push.times" '$1*1000')
+            skopeo_wall=$(median "$work/skopeo.times" '$1*1000')
+        else
+            echo "   (the import for the push bench failed: skipped)"
+        fi
+        rm -rf "$work/registry"
+    else
+        echo "   (docker-registry or skopeo missing: the push bench is skipped; \`make test-deps\` installs them)"
+    fi
     rm -rf "$fixture" "$work/import-data"
 else
     echo "   (the import fixture could not be written: skipped)"
     sha_wall=nan imp_tar_wall=nan gun_wall=nan imp_tgz_wall=nan imp_rss=nan imp_tgz_rss=nan
+    push_wall=nan skopeo_wall=nan
 fi
 
 # ---- a wheelhouse ----------------------------------------------------------------------------
@@ -501,6 +547,10 @@ printf '%-58s %12s   %s\n' "  airlock import .tar, wall" "$(fmt "$imp_tar_wall" 
 printf '%-58s %12s   %s\n' "  airlock import .tar.gz, wall" "$(fmt "$imp_tgz_wall" 0)" \
     "$(fmt "$(ratio "$gun_wall" "$imp_tgz_wall")" 2)x faster than gzip -dc | sha256sum ($(fmt "$gun_wall" 0) ms)"
 printf '%-58s %12s\n' "  peak RSS MiB, .tar / .tar.gz" "$(fmt "$imp_rss" 1) / $(fmt "$imp_tgz_rss" 1)"
+echo
+printf '%-58s %12s   %s\n' "Push of the accepted ${import_mib} MiB image, loopback registry" "ms" "ratio"
+printf '%-58s %12s   %s\n' "  airlock push (image, .sig, VSA .att and bundle referrer)" "$(fmt "$push_wall" 0)" \
+    "$(fmt "$(ratio "$skopeo_wall" "$push_wall")" 2)x the speed of skopeo copy oci:… docker://… ($(fmt "$skopeo_wall" 0) ms)"
 echo
 printf '%-58s %12s   %s\n' "Wheelhouse, ${wheels} wheels with PEP 740 attestations" "ms" "ratio"
 printf '%-58s %12s   %s\n' "  airlock import of the folder, wall (all cores)" "$(fmt "$wh_import_wall" 0)" \

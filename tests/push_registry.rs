@@ -470,11 +470,36 @@ fn accepted_images_reach_the_registry_with_their_evidence_and_a_verifiable_vsa()
         assert_eq!(&after, before, "the .att tag moved on a second push");
     }
 
+    // The same image into another repository of the destination: its blobs are mounted from
+    // the repository the first push filled, not sent again.
+    let (code, other, err) = push(
+        &e,
+        &[
+            "--digest",
+            multi["digest"].as_str().unwrap(),
+            "--to",
+            &to,
+            "--repository",
+            "site/other",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let p = &other["images"][0]["repositories"][0];
+    assert!(p["blobsMounted"].as_u64().unwrap() >= 1, "{p:#}");
+    assert_eq!(
+        sha256(&raw(
+            reg.port,
+            "site/other",
+            multi["digest"].as_str().unwrap()
+        )),
+        multi["digest"].as_str().unwrap()
+    );
+
     // Every push is recorded and queryable.
     let (c, out, err) = e.cli(&["query", "--pushed", "--json"]);
     assert_eq!(c, 0, "{err}");
     let pushed: Vec<Value> = serde_json::from_str(&out).unwrap();
-    assert_eq!(pushed.len(), 6, "three images pushed twice");
+    assert_eq!(pushed.len(), 7, "three images pushed twice, one once more");
     assert!(pushed.iter().all(|r| r["kind"] == "push"
         && r["push"]["destination"] == to.as_str()
         && r["verdict"] == "accepted"));

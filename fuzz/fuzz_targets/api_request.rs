@@ -22,9 +22,9 @@ fn world() -> &'static World {
         std::fs::create_dir_all(&inbox).unwrap();
         let ledger = airlock::store::Ledger::open(&data, None).unwrap();
         let input = airlock::store::RecordInput {
-            kind: "artifact".into(),
+            kind: airlock::store::RecordKind::Artifact,
             import_id: Some("imp-1".into()),
-            verdict: "accepted".into(),
+            verdict: airlock::store::Verdict::Accepted,
             artifact: Some(airlock::store::record_types::ArtifactRef {
                 digest: format!("sha256:{}", "ab".repeat(32)),
                 ..Default::default()
@@ -32,14 +32,22 @@ fn world() -> &'static World {
             ..Default::default()
         };
         ledger.append(&[input], airlock::clock::now()).unwrap();
-        let shared = Arc::new(airlock::daemon::Shared {
-            data_dir: data.clone(),
-            inbox,
-            ledger,
-            journal: airlock::daemon::journal::Journal::open(&data).unwrap(),
+        let journal = airlock::daemon::journal::Journal::open(&data).unwrap();
+        let failing = std::sync::Mutex::new(None);
+        let pushes = std::sync::Mutex::new(airlock::daemon::pusher::PushState::default());
+        let (d, l, i) = (data.clone(), ledger.clone(), inbox.clone());
+        let shared = Arc::new(airlock::api::Shared {
+            app: airlock::app::App::holding(&data, ledger),
             metrics: Arc::new(airlock::metrics::Metrics::new()),
             trust_instance: "public-good".into(),
-            failing: Default::default(),
+            data_dir: data,
+            started: std::time::Instant::now(),
+            readiness: Box::new(move || {
+                airlock::daemon::readiness(&d, "public-good", &l, &i, &failing, &pushes)
+            }),
+            inbox_depth: Box::new(move || {
+                (airlock::daemon::inbox::waiting(&inbox) + journal.count()) as u64
+            }),
         });
         World {
             rt: tokio::runtime::Builder::new_current_thread()

@@ -1,20 +1,17 @@
-//! The daemon's control socket over any request body: the JSON command line is parsed and capped,
-//! admitted only for the commands clients may run, and parsed by clap exactly as the daemon does
-//! before it runs one (nothing is run here). Nothing panics.
+//! The daemon's control socket over any request body: one typed `app` request in JSON, capped,
+//! every path absolute, refused otherwise (nothing is run here). An admitted request survives a
+//! round trip through JSON unchanged and says whether it writes. Nothing panics.
 #![no_main]
 
-use clap::Parser;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(argv) = airlock::daemon::socket::parse_request(data) else {
+    let Ok(req) = airlock::daemon::socket::parse_request(data) else {
         return;
     };
-    assert!(argv.len() <= airlock::limits::MAX_SOCKET_ARGS);
-    if airlock::daemon::socket::admitted(&argv).is_none() {
-        return;
-    }
-    let mut full = vec!["airlock".to_string(), "--data-dir".into(), "/nonexistent".into()];
-    full.extend(argv);
-    let _ = airlock::cli::Cli::try_parse_from(&full);
+    let again = serde_json::to_vec(&req).expect("a parsed request serializes");
+    let back = airlock::daemon::socket::parse_request(&again).expect("and parses back");
+    assert_eq!(back, req);
+    let _ = req.writes();
+    let _ = req.uses_ledger();
 });

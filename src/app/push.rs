@@ -325,15 +325,36 @@ impl App {
             let vsa = self
                 .vsa_for(ledger, r)
                 .map_err(|f| (f.reason, f.message, false))?;
+            // A repository of this destination that an earlier push filled with the same image:
+            // its blobs are mounted, not sent again (the registry uploads instead when it no
+            // longer has them there).
+            let earlier = ledger
+                .query(&crate::store::Filter {
+                    digest: Some(a.digest.clone()),
+                    kind: Some(RecordKind::Push),
+                    limit: Some(100),
+                    ..Default::default()
+                })
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|p| p.body.verdict == Verdict::Accepted)
+                .filter_map(|p| p.body.push)
+                .find(|p| p.destination == req.to)
+                .and_then(|p| p.repositories.into_iter().next())
+                .map(|p| p.repository);
             let mut done: Vec<Pushed> = Vec::new();
             for (repo, tags) in dests {
                 let job = crate::push::Job {
                     kept: &kept,
-                    repository: repo,
+                    repository: repo.clone(),
                     digest: a.digest.clone(),
                     tags,
                     vsa: Some(&vsa),
-                    mount_from: done.first().map(|p| p.repository.clone()),
+                    mount_from: done
+                        .first()
+                        .map(|p| p.repository.clone())
+                        .or_else(|| earlier.clone())
+                        .filter(|from| *from != repo),
                 };
                 crate::fault::point("push-mid");
                 let p = crate::push::push(registry, &job)

@@ -59,8 +59,13 @@ pub fn credentials(path: &Path, host: &str) -> Result<Option<Credentials>, Regis
     super::owner_only(path).map_err(&bad)?;
     let bytes = crate::input::read_capped(path, crate::limits::MAX_AUTH_FILE_BYTES, "auth file")
         .map_err(|e| bad(e.to_string()))?;
-    let cfg: ConfigFile = serde_json::from_slice(&bytes)
-        .map_err(|e| bad(format!("not a Docker config.json: {e}")))?;
+    parse_config(&bytes, host).map_err(bad)
+}
+
+/// The credentials a Docker `config.json`'s bytes hold for `host`.
+pub fn parse_config(bytes: &[u8], host: &str) -> Result<Option<Credentials>, String> {
+    let cfg: ConfigFile =
+        serde_json::from_slice(bytes).map_err(|e| format!("not a Docker config.json: {e}"))?;
     // Docker keys entries by `host[:port]`, sometimes as a URL (`https://host/v1/`).
     let entry = cfg.auths.iter().find(|(k, _)| {
         let k = k
@@ -77,18 +82,19 @@ pub fn credentials(path: &Path, host: &str) -> Result<Option<Credentials>, Regis
             password: p.clone(),
         }));
     }
+    let host = crate::text::escape(host);
     let encoded = e
         .auth
         .as_deref()
-        .ok_or_else(|| bad(format!("the entry for {host} has no auth")))?;
+        .ok_or_else(|| format!("the entry for {host} has no auth"))?;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
-        .map_err(|_| bad(format!("the auth of {host} is not base64")))?;
+        .map_err(|_| format!("the auth of {host} is not base64"))?;
     let text =
-        String::from_utf8(decoded).map_err(|_| bad(format!("the auth of {host} is not UTF-8")))?;
+        String::from_utf8(decoded).map_err(|_| format!("the auth of {host} is not UTF-8"))?;
     let (user, password) = text
         .split_once(':')
-        .ok_or_else(|| bad(format!("the auth of {host} is not user:password")))?;
+        .ok_or_else(|| format!("the auth of {host} is not user:password"))?;
     Ok(Some(Credentials {
         user: user.to_string(),
         password: password.to_string(),
@@ -96,7 +102,7 @@ pub fn credentials(path: &Path, host: &str) -> Result<Option<Credentials>, Regis
 }
 
 /// The parameters of a challenge: `Bearer realm="…",service="…",scope="…"`.
-fn params(challenge: &str) -> (String, BTreeMap<String, String>) {
+pub fn params(challenge: &str) -> (String, BTreeMap<String, String>) {
     let (scheme, rest) = challenge.trim().split_once(' ').unwrap_or((challenge, ""));
     let mut out = BTreeMap::new();
     let mut rest = rest.trim();

@@ -7,7 +7,7 @@
 //! the kept layouts (that is `push`); no system proxy is used and no redirect is followed
 //! except an upload's `Location`, which must stay on the same registry.
 
-mod auth;
+pub mod auth;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
