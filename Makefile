@@ -44,10 +44,13 @@ run: build
 # What the tests drive for real (not mocks), from Debian: promtool (package `prometheus`) lints
 # the daemon's metrics; systemd-nspawn (package `systemd-container`) boots the shipped unit under
 # a real systemd; `docker-registry` (CNCF distribution 2.8) receives `airlock push` and `skopeo`
-# reads back what it holds. Installed once when missing, as root with apt-get (a fresh CI
+# reads back what it holds; Chromium (headless, `--dump-dom` and `--screenshot`, which log every
+# console message and CSP violation) loads the console (chromium-driver comes with it for
+# WebDriver use; the tests drive Chromium directly). Installed once when missing, as root with apt-get (a fresh CI
 # machine); elsewhere the tests that need them say SKIPPED loudly. Python's `cryptography` (from
 # PyPI when missing) checks the pushed VSA's DSSE signature independently of airlock.
-TEST_DEBS = prometheus:promtool systemd-container:systemd-nspawn docker-registry:docker-registry skopeo:skopeo
+TEST_DEBS = prometheus:promtool systemd-container:systemd-nspawn docker-registry:docker-registry \
+	skopeo:skopeo chromium:chromium chromium-driver:chromedriver
 test-deps:
 	@python3 -c 'import cryptography' 2>/dev/null || python3 -m pip install -q cryptography \
 		|| echo "WARNING: could not install Python's cryptography: the push VSA check will fail"

@@ -264,6 +264,42 @@ fn main() {
             base_rps / rps,
         );
 
+        // The console's pages over the same ledger: server time per page (one keep-alive
+        // connection, sequential GETs, so each figure is the page's own latency).
+        let mut conn = Conn::open(addr, &tls).await;
+        let mut base = Vec::new();
+        for _ in 0..50 {
+            let t = Instant::now();
+            let (status, _) = conn.get("/healthz").await;
+            assert_eq!(status, 200);
+            base.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let base_p50 = percentile(&mut base, 0.5);
+        let pages = [
+            "/".to_string(),
+            "/imports".to_string(),
+            "/imports?verdict=rejected".to_string(),
+            "/quarantine".to_string(),
+            format!("/imports/imp-{}", n / 20),
+            format!("/artifacts/{}", digest(n / 2)),
+            "/trust".to_string(),
+        ];
+        for page in &pages {
+            let mut lat = Vec::new();
+            for _ in 0..50 {
+                let t = Instant::now();
+                let (status, _) = conn.get(page).await;
+                assert_eq!(status, 200, "{page}");
+                lat.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            let p50 = percentile(&mut lat, 0.5);
+            println!(
+                "console, TLS, {n} records: {page:<32} p50 {p50:.2} ms, p99 {:.2} ms ({:.1}x /healthz's {base_p50:.2} ms)",
+                percentile(&mut lat, 0.99),
+                p50 / base_p50.max(1e-6)
+            );
+        }
+
         // Inbox: rename → verdict in the ledger, seen through the API.
         let mut conn = Conn::open(addr, &tls).await;
         let chart = std::fs::read(example("helm-chart.tar")).unwrap();

@@ -10,6 +10,7 @@
 //! `--tls-key`, and `--client-ca` makes it mutual TLS (a client without a certificate from that
 //! CA is refused in the handshake).
 
+mod console;
 mod ratelimit;
 mod tls;
 
@@ -175,6 +176,7 @@ fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(console::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))

@@ -178,7 +178,7 @@ impl App {
             Request::Query(r) => self.query(r).map(Response::Query),
             Request::Show(r) => self.show(r).map(|s| Response::Show(Box::new(s))),
             Request::Export(r) => self.export(r, now).map(Response::Export),
-            Request::Audit(r) => self.audit(r).map(Response::Audit),
+            Request::Audit(r) => self.audit(r, now).map(Response::Audit),
             Request::AuditExport(r) => self.audit_export(r).map(Response::AuditExport),
             Request::Migrate => self.migrate().map(Response::Migrate),
             Request::VerifyBundle(r) => self.verify_bundle(r, now).map(Response::VerifyBundle),

@@ -238,6 +238,16 @@ impl App {
             .map_err(|e| Failure::unusable(e.code(), e.to_string()))
     }
 
+    /// One instance's history of accepted roots and refusals, read-only (the console).
+    pub fn trust_history_read_only(
+        &self,
+        instance: &str,
+        now: Timestamp,
+    ) -> Result<trust::History, Failure> {
+        trust::history_in(self.data_dir(), instance, now)
+            .map_err(|e| Failure::unusable(e.code(), e.to_string()))
+    }
+
     /// Installs (and records) every instance's trust root that is not yet installed: the
     /// daemon calls it at start, so that nothing it serves read-only writes trust state.
     pub fn ensure_trust_installed(&self, now: Timestamp) -> Result<(), Failure> {

@@ -145,6 +145,19 @@ pub struct Audit {
     pub first_broken: Option<Broken>,
 }
 
+/// The metadata key of the last audit's note.
+const LAST_AUDIT: &[u8] = b"last_audit";
+
+/// The outcome of the last `audit verify`, as noted.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastAudit {
+    pub at: crate::time::Timestamp,
+    pub records: u64,
+    pub head: String,
+    pub intact: bool,
+}
+
 /// Reads a secret file of the ledger, refusing one others can read; creates it owner-only with
 /// `make()` on first use.
 fn owner_only_secret(
@@ -788,6 +801,27 @@ impl Ledger {
             }
         }
         Ok(())
+    }
+
+    /// Notes the outcome of an `audit verify` (not a record: a note in the ledger's metadata,
+    /// which the console shows as the last audit).
+    pub fn note_audit(&self, a: &Audit, at: crate::time::Timestamp) -> Result<(), StoreError> {
+        let note = LastAudit {
+            at,
+            records: a.records,
+            head: a.head.clone(),
+            intact: a.intact,
+        };
+        let bytes = serde_json::to_vec(&note).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.meta.insert(LAST_AUDIT, bytes).map_err(db_err)?;
+        self.db.flush().map_err(db_err)?;
+        Ok(())
+    }
+
+    /// The last `audit verify` noted, if any.
+    pub fn last_audit(&self) -> Option<LastAudit> {
+        let v = self.meta.get(LAST_AUDIT).ok()??;
+        serde_json::from_slice(&v).ok()
     }
 
     /// Walks the chain from the first record: every id present in order, every `prevHash` the
