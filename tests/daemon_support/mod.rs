@@ -184,18 +184,8 @@ impl Env {
     }
 }
 
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
-}
+/// One copy of the helper for every test: `common::copy_dir`.
+pub use crate::common::copy_dir;
 
 /// The daemon as a child process; killed with SIGKILL when dropped.
 pub struct Daemon {

@@ -49,18 +49,8 @@ pub fn copy_state(name: &str, parent: &Path, dest_name: &str) -> PathBuf {
     dest
 }
 
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
-}
+/// One copy of the helper for every test: `common::copy_dir`.
+pub use crate::common::copy_dir;
 
 /// Packs `dir` as `<out>` (a .tar.gz whose entries start with `top/`).
 pub fn tar_gz(dir: &Path, top: &str, out: &Path) {

@@ -3,7 +3,7 @@
 //! picks the instance whose Fulcio CA issued the leaf, or the one named.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod trust_support;
+use crate::trust_support;
 
 use std::path::Path;
 use std::process::Command;

@@ -3,8 +3,7 @@
 //! byte for byte in quarantine.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-mod import_support;
+use crate::import_support;
 
 use import_support::*;
 use serde_json::{json, Value};

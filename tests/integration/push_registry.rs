@@ -7,9 +7,8 @@
 //! finishes, and a second push changing nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-mod daemon_support;
-mod import_support;
+use crate::daemon_support;
+use crate::import_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -5,8 +5,8 @@
 //! the inbox.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-mod daemon_support;
+use crate::common;
+use crate::daemon_support;
 
 use std::time::Duration;
 

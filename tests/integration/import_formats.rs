@@ -4,8 +4,7 @@
 //! each defect on purpose.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-mod import_support;
+use crate::import_support;
 
 use import_support::*;
 use serde_json::json;

@@ -4,8 +4,8 @@
 //! Sigstore in each shape, and each tamper refused for its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-mod import_support;
+use crate::common;
+use crate::import_support;
 
 use common::fake_sigstore::{der, x509, LeafSpec, San};
 use import_support::*;

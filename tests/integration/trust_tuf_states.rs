@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod trust_support;
+use crate::trust_support;
 
 use std::fs;
 

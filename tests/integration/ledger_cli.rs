@@ -2,8 +2,7 @@
 //! that held none), then found by each filter, shown, and its chain verified.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-mod import_support;
+use crate::import_support;
 
 use import_support::*;
 use serde_json::Value;

@@ -3,8 +3,7 @@
 //! for byte. (Peak memory is measured in `import_memory.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-mod import_support;
+use crate::import_support;
 
 use import_support::*;
 

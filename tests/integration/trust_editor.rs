@@ -6,7 +6,7 @@
 //!
 //! Owns: these scenarios. Must not touch: src/, the shared research data, the network.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! with backoff and says why.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod daemon_support;
+use crate::daemon_support;
 
 use std::time::{Duration, Instant};
 

@@ -4,7 +4,7 @@
 //! root, shipped as `test-trust-root.TEST-ONLY.json`: a test root, never a real one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::fake_sigstore as fs;
 use common::oci;

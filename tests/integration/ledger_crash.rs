@@ -4,8 +4,7 @@
 //! the next import clears what the killed one left in staging.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-mod import_support;
+use crate::import_support;
 
 use std::process::Command;
 use std::time::Duration;

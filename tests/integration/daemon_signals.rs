@@ -2,7 +2,7 @@
 //! `--stop-timeout` it exits 0 anyway and the journal redoes the import at the next start, once.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod daemon_support;
+use crate::daemon_support;
 
 use std::time::{Duration, Instant};
 

@@ -7,7 +7,7 @@
 //! `target/console-screenshots/` for a person to look at.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod daemon_support;
+use crate::daemon_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -5,7 +5,7 @@
 //! CLI reaching the ledger through the running daemon.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod daemon_support;
+use crate::daemon_support;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -5,8 +5,7 @@
 //! must still be refused.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-mod import_support;
+use crate::import_support;
 
 use import_support::*;
 use serde_json::{json, Value};
