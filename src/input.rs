@@ -41,6 +41,15 @@ pub enum InputError {
         what: &'static str,
         why: io::Error,
     },
+    #[error(
+        "{}: the {what} is readable by others (mode {mode:o}); chmod 600 it",
+        ShownPath(path)
+    )]
+    NotOwnerOnly {
+        path: PathBuf,
+        what: &'static str,
+        mode: u32,
+    },
     #[error("{}: {what} is larger than the {limit}-byte limit", ShownPath(path))]
     TooLarge {
         path: PathBuf,
@@ -120,6 +129,40 @@ pub fn open_regular(path: &Path, what: &'static str) -> Result<(File, u64), Inpu
 /// read).
 pub fn read_capped(path: &Path, cap: u64, what: &'static str) -> Result<Vec<u8>, InputError> {
     let (f, len) = open_regular(path, what)?;
+    read_open(f, len, path, cap, what)
+}
+
+/// Reads a secret (a key, credentials) whole under `cap`, refusing one that others may read;
+/// the mode is checked on the file that is then read (no race between the two).
+pub fn read_secret(path: &Path, cap: u64, what: &'static str) -> Result<Vec<u8>, InputError> {
+    use std::os::unix::fs::PermissionsExt;
+    let (f, len) = open_regular(path, what)?;
+    let mode = f
+        .metadata()
+        .map_err(|why| InputError::Read {
+            path: path.to_path_buf(),
+            what,
+            why,
+        })?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(InputError::NotOwnerOnly {
+            path: path.to_path_buf(),
+            what,
+            mode: mode & 0o777,
+        });
+    }
+    read_open(f, len, path, cap, what)
+}
+
+fn read_open(
+    f: File,
+    len: u64,
+    path: &Path,
+    cap: u64,
+    what: &'static str,
+) -> Result<Vec<u8>, InputError> {
     let too_large = || InputError::TooLarge {
         path: path.to_path_buf(),
         what,

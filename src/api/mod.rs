@@ -39,6 +39,9 @@ pub enum ApiError {
     Listen { addr: SocketAddr, why: String },
     #[error("{path}: {why}")]
     Tls { path: PathBuf, why: String },
+    /// A TLS file that cannot be read as it must (regular, capped; the key owner-only).
+    #[error("{0}")]
+    TlsFile(crate::input::InputError),
     #[error("the API's runtime: {0}")]
     Runtime(String),
 }
@@ -48,7 +51,7 @@ impl ApiError {
         match self {
             Self::PlainNotLoopback { .. } => "listen-not-loopback",
             Self::Listen { .. } => "listen-failed",
-            Self::Tls { .. } => "tls-unusable",
+            Self::Tls { .. } | Self::TlsFile(_) => "tls-unusable",
             Self::Runtime(_) => "api-failed",
         }
     }

@@ -33,23 +33,9 @@ fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, ApiError> {
 
 /// The private key, refused when others may read it (like every secret of the appliance).
 fn key(path: &Path) -> Result<PrivateKeyDer<'static>, ApiError> {
-    use std::os::unix::fs::PermissionsExt;
-    let (f, _) = crate::input::open_regular(path, "TLS key").map_err(|e| tls_err(path, e))?;
-    let mode = f
-        .metadata()
-        .map_err(|e| tls_err(path, e))?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        return Err(tls_err(
-            path,
-            format!(
-                "the key is readable by others (mode {:o}); chmod 600 it",
-                mode & 0o777
-            ),
-        ));
-    }
-    PrivateKeyDer::from_pem_file(path)
+    let pem = crate::input::read_secret(path, crate::limits::MAX_PEM_BYTES, "TLS key")
+        .map_err(ApiError::TlsFile)?;
+    PrivateKeyDer::from_pem_slice(&pem)
         .map_err(|e| tls_err(path, format!("no usable private key: {e}")))
 }
 

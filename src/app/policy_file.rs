@@ -14,27 +14,12 @@ use crate::policy::cip::PolicySet;
 /// Reads an HMAC key file named by the policy.
 fn key_loader(policy_dir: &Path) -> impl Fn(&str) -> Result<Vec<u8>, String> + '_ {
     move |name: &str| {
-        use std::os::unix::fs::PermissionsExt;
         let p = if Path::new(name).is_absolute() {
             PathBuf::from(name)
         } else {
             policy_dir.join(name)
         };
-        let (f, _) = input::open_regular(&p, "HMAC key file").map_err(|e| e.to_string())?;
-        let mode = f
-            .metadata()
-            .map_err(|e| e.to_string())?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            return Err(format!(
-                "{}: the key file is readable by others (mode {:o}); chmod 600 it",
-                crate::text::ShownPath(&p),
-                mode & 0o777
-            ));
-        }
-        drop(f);
-        let mut key = input::read_capped(&p, limits::MAX_HMAC_KEY_BYTES, "HMAC key file")
+        let mut key = input::read_secret(&p, limits::MAX_HMAC_KEY_BYTES, "HMAC key file")
             .map_err(|e| e.to_string())?;
         if key.last() == Some(&b'\n') {
             key.pop();

@@ -56,9 +56,8 @@ pub fn credentials(path: &Path, host: &str) -> Result<Option<Credentials>, Regis
         path: path.to_path_buf(),
         why,
     };
-    super::owner_only(path).map_err(&bad)?;
-    let bytes = crate::input::read_capped(path, crate::limits::MAX_AUTH_FILE_BYTES, "auth file")
-        .map_err(|e| bad(e.to_string()))?;
+    let bytes = crate::input::read_secret(path, crate::limits::MAX_AUTH_FILE_BYTES, "auth file")
+        .map_err(RegistryError::AuthFileUnreadable)?;
     parse_config(&bytes, host).map_err(bad)
 }
 
@@ -210,7 +209,9 @@ mod tests {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert!(matches!(
             credentials(&p, "site:5000"),
-            Err(RegistryError::AuthFile { .. })
+            Err(RegistryError::AuthFileUnreadable(
+                crate::input::InputError::NotOwnerOnly { .. }
+            ))
         ));
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
         let c = credentials(&p, "site:5000").unwrap().unwrap();

@@ -34,6 +34,12 @@ pub enum RegistryError {
     Tls { path: PathBuf, why: String },
     #[error("{path}: {why}")]
     AuthFile { path: PathBuf, why: String },
+    /// A TLS file (the CA, a client certificate or key) that cannot be read as it must.
+    #[error("{0}")]
+    TlsFile(crate::input::InputError),
+    /// The auth file cannot be read as it must (owner-only, regular, capped).
+    #[error("{0}")]
+    AuthFileUnreadable(crate::input::InputError),
     #[error("{url}: cannot reach the registry: {why}")]
     Unreachable { url: String, why: String },
     #[error("{url}: TLS with the registry failed (its certificate is not signed by --registry-ca, or it wants a client certificate): {why}")]
@@ -61,8 +67,10 @@ impl RegistryError {
         match self {
             RegistryError::Target { .. } => "registry-target-invalid",
             RegistryError::PlainHttp { .. } => "plain-http-refused",
-            RegistryError::Tls { .. } => "registry-tls-invalid",
-            RegistryError::AuthFile { .. } => "auth-file-invalid",
+            RegistryError::Tls { .. } | RegistryError::TlsFile(_) => "registry-tls-invalid",
+            RegistryError::AuthFile { .. } | RegistryError::AuthFileUnreadable(_) => {
+                "auth-file-invalid"
+            }
             RegistryError::Unreachable { .. } => "registry-unreachable",
             RegistryError::TlsRefused { .. } => "registry-tls-refused",
             RegistryError::Auth { .. } => "registry-auth-failed",
@@ -90,7 +98,9 @@ impl RegistryError {
             RegistryError::Target { .. }
                 | RegistryError::PlainHttp { .. }
                 | RegistryError::Tls { .. }
+                | RegistryError::TlsFile(_)
                 | RegistryError::AuthFile { .. }
+                | RegistryError::AuthFileUnreadable(_)
         )
     }
 }
@@ -216,12 +226,8 @@ pub struct Registry {
 }
 
 fn read_pem(path: &Path, what: &'static str) -> Result<Vec<u8>, RegistryError> {
-    crate::input::read_capped(path, crate::limits::MAX_PEM_BYTES, what).map_err(|e| {
-        RegistryError::Tls {
-            path: path.to_path_buf(),
-            why: e.to_string(),
-        }
-    })
+    crate::input::read_capped(path, crate::limits::MAX_PEM_BYTES, what)
+        .map_err(RegistryError::TlsFile)
 }
 
 impl Registry {
@@ -272,11 +278,9 @@ impl Registry {
                         why: "holds no CERTIFICATE block".into(),
                     });
                 }
-                owner_only(key).map_err(|why| RegistryError::Tls {
-                    path: key.clone(),
-                    why,
-                })?;
-                let key_pem = read_pem(key, "client key")?;
+                let key_pem =
+                    crate::input::read_secret(key, crate::limits::MAX_PEM_BYTES, "client key")
+                        .map_err(RegistryError::TlsFile)?;
                 let k = PrivateKey::from_pem(&key_pem).map_err(|e| RegistryError::Tls {
                     path: key.clone(),
                     why: format!("no usable private key: {e}"),
@@ -629,24 +633,6 @@ fn classify(url: &str, e: ureq::Error) -> RegistryError {
             why: e.to_string(),
         }
     }
-}
-
-/// Refuses a secret others may read.
-fn owner_only(path: &Path) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    let (f, _) = crate::input::open_regular(path, "secret").map_err(|e| e.to_string())?;
-    let mode = f
-        .metadata()
-        .map_err(|e| e.to_string())?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        return Err(format!(
-            "readable by others (mode {:o}); chmod 600 it",
-            mode & 0o777
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

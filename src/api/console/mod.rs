@@ -300,34 +300,27 @@ fn imports_page(
     })
 }
 
-async fn imports(
-    State(st): State<AppState>,
-    q: Result<Query<ImportsQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+type ImportsParams = Result<Query<ImportsQuery>, axum::extract::rejection::QueryRejection>;
+
+/// The imports list, or (with `quarantine`) the refusals only.
+async fn listing(st: AppState, q: ImportsParams, quarantine: bool) -> Response {
     let Query(q) = match q {
         Ok(q) => q,
         Err(e) => return trouble(crate::app::Failure::unusable("bad-request", e.body_text())),
     };
-    blocking(move || match imports_page(&st, q, false) {
-        Ok(p) => html(StatusCode::OK, pages::imports(&p, false)),
+    blocking(move || match imports_page(&st, q, quarantine) {
+        Ok(p) => html(StatusCode::OK, pages::imports(&p, quarantine)),
         Err(f) => trouble(f),
     })
     .await
 }
 
-async fn quarantine(
-    State(st): State<AppState>,
-    q: Result<Query<ImportsQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Query(q) = match q {
-        Ok(q) => q,
-        Err(e) => return trouble(crate::app::Failure::unusable("bad-request", e.body_text())),
-    };
-    blocking(move || match imports_page(&st, q, true) {
-        Ok(p) => html(StatusCode::OK, pages::imports(&p, true)),
-        Err(f) => trouble(f),
-    })
-    .await
+async fn imports(State(st): State<AppState>, q: ImportsParams) -> Response {
+    listing(st, q, false).await
+}
+
+async fn quarantine(State(st): State<AppState>, q: ImportsParams) -> Response {
+    listing(st, q, true).await
 }
 
 type PathParam = Result<UrlPath<String>, axum::extract::rejection::PathRejection>;
