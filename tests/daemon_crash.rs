@@ -6,8 +6,8 @@
 //! the work area or staging. Set `AIRLOCK_CRASH_SEED` to replay a run.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::common;
-use crate::daemon_support;
+mod common;
+mod daemon_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
