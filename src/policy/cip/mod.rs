@@ -1,8 +1,11 @@
 //! The operator's policy: Sigstore policy-controller's `ClusterImagePolicy`, read unchanged from a
 //! real one (YAML, several documents), into typed, validated rules.
 //!
-//! Owns: the YAML shape of `ClusterImagePolicy` (policy.sigstore.dev v1alpha1/v1beta1), glob
-//! compilation, predicate-type short names, and which fields apply offline. Must not touch: the
+//! In three steps: `raw` (the YAML shape of `ClusterImagePolicy`, policy.sigstore.dev
+//! v1alpha1/v1beta1, as written) → this module (validated, typed rules: predicate-type short
+//! names, which fields apply offline) → `glob` (image globs, compiled).
+//!
+//! Owns: validation and the typed rules. Must not touch: the
 //! disk (HMAC key files are read by the caller and handed in), the clock, crypto beyond parsing a
 //! PEM key.
 //!
@@ -12,12 +15,16 @@
 //! each of the matched ClusterImagePolicy. So each ClusterImagePolicy that matches is AND for
 //! admission, and within each ClusterImagePolicy authorities are OR."
 
-use std::collections::BTreeMap;
-
-use serde::Deserialize;
-
 use crate::crypto::PublicKey;
 use crate::policy::Matcher;
+
+mod glob;
+mod raw;
+
+#[cfg(test)]
+use glob::resolved_docker_name;
+pub use glob::Glob;
+use raw::*;
 
 /// Why a policy file is unusable. Every variant names the file and, where known, the line and
 /// the field.
@@ -53,151 +60,6 @@ impl CipError {
 pub enum Mode {
     Enforce,
     Warn,
-}
-
-/// One `images[].glob`, compiled as policy-controller does: `*` matches within a path segment,
-/// `**` matches anything, the whole name must match.
-#[derive(Debug, Clone)]
-pub struct Glob {
-    pub glob: String,
-    tokens: Vec<GlobToken>,
-}
-
-/// One piece of a compiled glob.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum GlobToken {
-    Byte(u8),
-    /// `*`: anything within one path segment.
-    Star,
-    /// `**`: anything.
-    AnyStar,
-}
-
-/// Longest glob accepted (bytes).
-const MAX_GLOB_BYTES: usize = 1024;
-
-impl Glob {
-    pub fn compile(glob: &str) -> Result<Glob, String> {
-        // policy-controller glob.go: "*" alone means "index.docker.io/library/*", "*/*" means
-        // "index.docker.io/*/*"; only [a-zA-Z0-9-_:/*.@] are allowed.
-        let normalized = match glob {
-            "*/*" => "index.docker.io/*/*",
-            "*" => "index.docker.io/library/*",
-            g => g,
-        };
-        let valid = !normalized.is_empty()
-            && normalized.len() <= MAX_GLOB_BYTES
-            && normalized
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_:/*.@".contains(&b));
-        if !valid {
-            return Err(format!("invalid glob \"{}\"", crate::text::escape(glob)));
-        }
-        // Matched by a table over the name (no regular expression: a regex per glob kept a
-        // lazy automaton cache of its own, and a thousand globs over thousands of names took
-        // gigabytes).
-        let mut tokens = Vec::new();
-        let bytes = normalized.as_bytes();
-        let mut i = 0;
-        while let Some(&b) = bytes.get(i) {
-            if b == b'*' {
-                if bytes.get(i + 1) == Some(&b'*') {
-                    tokens.push(GlobToken::AnyStar);
-                    i += 2;
-                } else {
-                    tokens.push(GlobToken::Star);
-                    i += 1;
-                }
-            } else {
-                tokens.push(GlobToken::Byte(b));
-                i += 1;
-            }
-        }
-        Ok(Glob {
-            glob: glob.to_string(),
-            tokens,
-        })
-    }
-
-    /// The whole of `name` against the glob: `*` never crosses a `/`, `**` may. One pass of
-    /// the tokens over a row of reachable positions: linear in each, no backtracking.
-    fn whole_match(&self, name: &str) -> bool {
-        let t = name.as_bytes();
-        let mut cur = vec![false; t.len() + 1];
-        let mut next = vec![false; t.len() + 1];
-        if let Some(c) = cur.first_mut() {
-            *c = true;
-        }
-        for tok in &self.tokens {
-            next.iter_mut().for_each(|x| *x = false);
-            match tok {
-                GlobToken::Byte(c) => {
-                    for (j, &b) in t.iter().enumerate() {
-                        if cur[j] && b == *c {
-                            next[j + 1] = true;
-                        }
-                    }
-                }
-                GlobToken::Star | GlobToken::AnyStar => {
-                    let mut reach = false;
-                    for j in 0..=t.len() {
-                        let cross = match (tok, j.checked_sub(1).and_then(|k| t.get(k))) {
-                            (GlobToken::Star, Some(b'/')) => false,
-                            (_, Some(_)) => true,
-                            (_, None) => false,
-                        };
-                        reach = cur[j] || (reach && cross);
-                        next[j] = reach;
-                    }
-                }
-            }
-            std::mem::swap(&mut cur, &mut next);
-            if !cur.iter().any(|x| *x) {
-                return false;
-            }
-        }
-        cur.last().copied().unwrap_or(false)
-    }
-
-    /// Whether `name` matches (an image reference, a chart name, a file name).
-    ///
-    /// As policy-controller does, a short Docker Hub name (`busybox`, `acme/app`) is also tried
-    /// in its resolved form (`index.docker.io/library/busybox`).
-    pub fn matches(&self, name: &str) -> bool {
-        if self.whole_match(name) {
-            return true;
-        }
-        resolved_docker_name(name).is_some_and(|full| self.whole_match(&full))
-    }
-}
-
-/// `index.docker.io/...` for a Docker Hub reference written without a registry, else `None`.
-fn resolved_docker_name(name: &str) -> Option<String> {
-    if name.is_empty() {
-        return None;
-    }
-    let first = name.split('/').next().unwrap_or("");
-    let has_registry =
-        name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
-    let full = if has_registry {
-        match first {
-            "docker.io" | "registry-1.docker.io" => {
-                format!("index.docker.io/{}", &name[first.len() + 1..])
-            }
-            _ => return None,
-        }
-    } else if name.contains('/') {
-        format!("index.docker.io/{name}")
-    } else {
-        format!("index.docker.io/library/{name}")
-    };
-    // A reference without a tag or digest means ":latest" (policy-controller, glob.go).
-    let last = full.rsplit('/').next().unwrap_or("");
-    if last.contains(':') || last.contains('@') {
-        Some(full)
-    } else {
-        Some(format!("{full}:latest"))
-    }
 }
 
 /// One keyless identity: both the OIDC issuer and the certificate subject must match.
@@ -306,126 +168,6 @@ pub fn predicate_type_uri(t: &str) -> Option<&'static str> {
         "openvex" => "https://openvex.dev/ns",
         _ => return None,
     })
-}
-
-// ---- YAML shape (private) ----
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawDoc {
-    api_version: Option<String>,
-    kind: Option<String>,
-    #[serde(default)]
-    metadata: RawMeta,
-    spec: Option<RawSpec>,
-    /// Written by the cluster, not by the operator: ignored.
-    #[serde(default)]
-    #[allow(dead_code)]
-    status: serde_yaml_ng::Value,
-}
-
-#[derive(Deserialize, Default)]
-struct RawMeta {
-    name: Option<String>,
-    #[serde(flatten)]
-    #[allow(dead_code)]
-    other: BTreeMap<String, serde_yaml_ng::Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawSpec {
-    #[serde(default)]
-    images: Vec<RawImage>,
-    #[serde(default)]
-    authorities: Vec<RawAuthority>,
-    policy: Option<RawPolicy>,
-    mode: Option<String>,
-    #[serde(rename = "match")]
-    match_: Option<serde_yaml_ng::Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawImage {
-    glob: Option<String>,
-    /// v1alpha1 only; deprecated upstream and refused here (a regex where a glob is expected).
-    regex: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawAuthority {
-    name: Option<String>,
-    key: Option<RawKey>,
-    keyless: Option<RawKeyless>,
-    #[serde(rename = "static")]
-    static_: Option<RawStatic>,
-    source: Option<serde_yaml_ng::Value>,
-    sources: Option<serde_yaml_ng::Value>,
-    ctlog: Option<serde_yaml_ng::Value>,
-    #[serde(default)]
-    attestations: Vec<RawAttestation>,
-    #[serde(rename = "rfc3161timestamp")]
-    rfc3161_timestamp: Option<serde_yaml_ng::Value>,
-    signature_format: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawKey {
-    data: Option<String>,
-    secret_ref: Option<serde_yaml_ng::Value>,
-    kms: Option<String>,
-    hash_algorithm: Option<String>,
-    /// airlock extension: an HMAC-SHA256 key file (owner-only), relative to the policy file.
-    hmac_key_file: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawKeyless {
-    url: Option<String>,
-    #[serde(default)]
-    identities: Vec<RawIdentity>,
-    #[serde(rename = "ca-cert")]
-    ca_cert: Option<serde_yaml_ng::Value>,
-    trust_root_ref: Option<String>,
-    insecure_ignore_sct: Option<bool>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawIdentity {
-    issuer: Option<String>,
-    subject: Option<String>,
-    issuer_reg_exp: Option<String>,
-    subject_reg_exp: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawStatic {
-    action: Option<String>,
-    message: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawAttestation {
-    name: Option<String>,
-    predicate_type: Option<String>,
-    policy: Option<RawPolicy>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawPolicy {
-    #[serde(rename = "type")]
-    type_: Option<String>,
-    #[serde(flatten)]
-    #[allow(dead_code)]
-    rest: BTreeMap<String, serde_yaml_ng::Value>,
 }
 
 /// Reads HMAC key files named by the policy: given the name as written, returns the key bytes.
