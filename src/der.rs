@@ -393,6 +393,35 @@ pub fn oid_string(v: &[u8]) -> String {
     out
 }
 
+/// The DER `subject` Name of a certificate (tag and length included), found by walking
+/// Certificate → TBSCertificate → version?, serialNumber, signature, issuer, validity, subject
+/// (RFC 5280 §4.1) without parsing anything else.
+pub fn cert_subject(der: &[u8]) -> Option<&[u8]> {
+    tbs_name(der, 4, "subject")
+}
+
+/// The DER `issuer` Name of a certificate, found by the same walk.
+pub fn cert_issuer(der: &[u8]) -> Option<&[u8]> {
+    tbs_name(der, 2, "issuer")
+}
+
+/// The Name that follows `skip` fields of the TBSCertificate (after the optional version).
+fn tbs_name<'d>(der: &'d [u8], skip: usize, what: &'static str) -> Option<&'d [u8]> {
+    let cert = single_tagged(der, SEQUENCE, "Certificate").ok()?;
+    let tbs = cert
+        .reader("Certificate")
+        .expect(SEQUENCE, "tbsCertificate")
+        .ok()?;
+    let mut fields = tbs.reader("tbsCertificate");
+    // version [0] EXPLICIT is optional (absent for v1).
+    fields.optional(ctx_cons(0), "version").ok()?;
+    for _ in 0..skip {
+        fields.any().ok()?;
+    }
+    let name = fields.expect(SEQUENCE, what).ok()?;
+    Some(name.raw)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,8 +116,10 @@ impl Roots {
     /// The root for `bundle`: the instance whose Fulcio CA issued its leaf, else the first
     /// (public good). Only a choice of root: the chain is then verified against it as always.
     pub fn pick(&self, bundle: &Bundle) -> Option<&LoadedRoot> {
-        let i =
-            crate::verify::cert::pick_root(bundle, self.list.iter().map(|r| r.verifier.root()))?;
+        let i = crate::trust::pick_root(
+            bundle.signing_leaf(),
+            self.list.iter().map(|r| r.verifier.root()),
+        )?;
         self.list.get(i)
     }
 

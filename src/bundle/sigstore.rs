@@ -274,6 +274,14 @@ fn cap(what: &'static str, count: usize, limit: usize) -> Result<(), BundleError
 }
 
 impl Bundle {
+    /// The signing certificate (DER), when the bundle is signed with one.
+    pub fn signing_leaf(&self) -> Option<&[u8]> {
+        match &self.signing_material {
+            SigningMaterial::Certificate { leaf, .. } => Some(leaf),
+            SigningMaterial::PublicKey { .. } => None,
+        }
+    }
+
     /// Parses bundle JSON with the default caps.
     pub fn from_json(bytes: &[u8]) -> Result<Self, BundleError> {
         let raw: RawBundle = json::parse(bytes, limits::MAX_BUNDLE_BYTES, limits::MAX_JSON_DEPTH)?;

@@ -108,7 +108,10 @@ impl Checker<'_> {
 
     /// The trust root for `b`: the instance whose Fulcio CA issued its leaf, else the first.
     fn pick(&self, b: &Bundle) -> Option<&Trusted<'_>> {
-        let i = crate::verify::cert::pick_root(b, self.roots.iter().map(|t| t.verifier.root()))?;
+        let i = crate::trust::pick_root(
+            b.signing_leaf(),
+            self.roots.iter().map(|t| t.verifier.root()),
+        )?;
         self.roots.get(i)
     }
 

@@ -597,6 +597,23 @@ pub fn active_root(data_dir: &Path, now: Timestamp) -> Result<ActiveRoot, TrustE
 /// factory trust built in.
 pub const PUBLIC_GOOD: &str = "public-good";
 
+/// Of several trust roots, the index of the one whose Fulcio CA issued `leaf` (DER), else 0 (the
+/// first, public good); `None` only when there are no roots. Bundles signed with a key have no
+/// leaf: they go to the first root.
+pub fn pick_root<'r>(
+    leaf: Option<&[u8]>,
+    roots: impl ExactSizeIterator<Item = &'r TrustedRoot>,
+) -> Option<usize> {
+    if roots.len() == 0 {
+        return None;
+    }
+    let mut roots = roots;
+    Some(
+        leaf.and_then(|l| roots.position(|r| r.issued(l)))
+            .unwrap_or(0),
+    )
+}
+
 /// Refuses instance names that could escape the trust folder or confuse an operator.
 pub fn check_instance_name(name: &str) -> Result<(), TrustError> {
     let ok = !name.is_empty()

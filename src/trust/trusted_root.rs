@@ -345,6 +345,20 @@ fn ca(raw: RawCa, field: String) -> Result<CertificateAuthority, TrustedRootErro
 }
 
 impl TrustedRoot {
+    /// Whether this root holds a CA certificate whose subject is the issuer of `leaf` (DER): how
+    /// a verifier with several trust instances picks the one whose Fulcio issued a leaf. Only a
+    /// choice of which root to verify against: the chain itself is verified as always.
+    pub fn issued(&self, leaf: &[u8]) -> bool {
+        let Some(issuer) = crate::der::cert_issuer(leaf) else {
+            return false;
+        };
+        self.certificate_authorities.iter().any(|ca| {
+            ca.cert_chain
+                .iter()
+                .any(|c| crate::der::cert_subject(c) == Some(issuer))
+        })
+    }
+
     /// Parses a trusted root from its exact bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Self, TrustedRootError> {
         let raw: RawRoot = json::parse(

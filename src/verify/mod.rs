@@ -509,7 +509,7 @@ fn verify_with(
             let verified_scts = if instance_without_log && root.ctlogs.is_empty() {
                 0
             } else {
-                cert::verify_scts(leaf, &chain_ok, root)?
+                sct::verify_scts(leaf, &chain_ok, root)?
             };
             let identity = idp.check(&leaf.summary)?;
             VerifiedSigner::Certificate {

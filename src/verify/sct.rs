@@ -414,6 +414,24 @@ fn verify_one(
         .map_err(|e| e.to_string())
 }
 
+/// Verifies the leaf's embedded SCTs; returns how many verified against trusted CT logs
+/// (at least one is required, else an error).
+///
+/// RFC 6962 §3.3 (embedded SCTs) with the CA of `chain` as the precertificate issuer; a CT log
+/// key counts only while its `validFor` contains the SCT timestamp (see [`verify_embedded`]).
+pub fn verify_scts(
+    leaf: &super::cert::Leaf,
+    chain: &super::cert::ChainOk,
+    root: &crate::trust::TrustedRoot,
+) -> Result<usize, super::cert::CertError> {
+    Ok(verify_embedded(
+        leaf.sct_list(),
+        leaf.tbs(),
+        &chain.issuer_spki_der,
+        &root.ctlogs,
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
