@@ -121,6 +121,8 @@ fn convert(v: &Value) -> Result<Bundle, (&'static str, String)> {
             "the attestation carries no transparency-log entry".into(),
         ));
     }
+    // Free-form on purpose: a PEP 740 attestation translated into the Sigstore bundle JSON the
+    // bundle parser reads (one parser, one set of checks, for every kind of evidence).
     let bundle = json!({
         "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
         "verificationMaterial": {

@@ -17,7 +17,7 @@ pub mod layout;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use crate::store::record_types::{Pushed, PushedEvidence};
 pub use layout::Kept;
@@ -76,6 +76,67 @@ pub struct Vsa {
     pub time_verified: String,
     /// The statement's predicate type (`https://slsa.dev/verification_summary/v1`).
     pub predicate_type: String,
+}
+
+/// An image manifest airlock writes (the `.att` image, the VSA bundle referrer).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ManifestOut<'a> {
+    schema_version: u32,
+    media_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    artifact_type: Option<&'a str>,
+    config: &'a Descriptor,
+    layers: &'a [Descriptor],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<&'a Descriptor>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    annotations: BTreeMap<String, String>,
+}
+
+/// The image config of an `.att` image, as cosign writes it: no platform, the layers' digests.
+#[derive(Serialize)]
+struct AttConfig<'a> {
+    architecture: &'a str,
+    os: &'a str,
+    config: BTreeMap<String, String>,
+    rootfs: RootFs,
+}
+
+#[derive(Serialize)]
+struct RootFs {
+    #[serde(rename = "type")]
+    type_: &'static str,
+    diff_ids: Vec<String>,
+}
+
+/// A Sigstore bundle v0.3 over a DSSE envelope, verified with a public key (no log entry).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyBundle<'a> {
+    media_type: &'static str,
+    verification_material: KeyMaterial<'a>,
+    /// The envelope exactly as signed (its JSON kept as it is).
+    dsse_envelope: &'a serde_json::value::RawValue,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyMaterial<'a> {
+    public_key: KeyHint<'a>,
+    tlog_entries: [(); 0],
+}
+
+#[derive(Serialize)]
+struct KeyHint<'a> {
+    hint: &'a str,
+}
+
+fn to_json(what: &str, v: &impl Serialize) -> Result<Vec<u8>, PushError> {
+    serde_json::to_vec(v).map_err(|e| PushError::Layout {
+        path: what.into(),
+        why: e.to_string(),
+    })
 }
 
 /// One image to place in one repository.
@@ -246,6 +307,8 @@ impl Session<'_> {
             Some(m) => serde_json::from_slice::<serde_json::Value>(&m.bytes).unwrap_or_default(),
             None => serde_json::Value::Null,
         };
+        // Free-form on purpose: the index the registry holds is kept as it is (fields airlock
+        // does not know included), only a descriptor is added.
         if !index.is_object() || index.get("manifests").and_then(|m| m.as_array()).is_none() {
             index = serde_json::json!({
                 "schemaVersion": 2,
@@ -327,28 +390,32 @@ impl Session<'_> {
             layers.push(layer);
         }
         // An image config naming the layers, as cosign writes for its `.att` images.
-        let config = serde_json::json!({
-            "architecture": "",
-            "os": "",
-            "config": {},
-            "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|l| l.digest.clone()).collect::<Vec<_>>()},
-        });
-        let config_bytes = serde_json::to_vec(&config).map_err(|e| PushError::Layout {
-            path: tag.clone().into(),
-            why: e.to_string(),
-        })?;
+        let config_bytes = to_json(
+            &tag,
+            &AttConfig {
+                architecture: "",
+                os: "",
+                config: BTreeMap::new(),
+                rootfs: RootFs {
+                    type_: "layers",
+                    diff_ids: layers.iter().map(|l| l.digest.clone()).collect(),
+                },
+            },
+        )?;
         let mut config_desc = self.blob_bytes(&config_bytes)?;
         config_desc.media_type = "application/vnd.oci.image.config.v1+json".to_string();
-        let manifest = serde_json::json!({
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "config": config_desc,
-            "layers": layers,
-        });
-        let bytes = serde_json::to_vec(&manifest).map_err(|e| PushError::Layout {
-            path: tag.clone().into(),
-            why: e.to_string(),
-        })?;
+        let bytes = to_json(
+            &tag,
+            &ManifestOut {
+                schema_version: 2,
+                media_type: OCI_MANIFEST,
+                artifact_type: None,
+                config: &config_desc,
+                layers: &layers,
+                subject: None,
+                annotations: BTreeMap::new(),
+            },
+        )?;
         let digest = digest_of(&bytes);
         let m = Manifest {
             media_type: OCI_MANIFEST.to_string(),
@@ -367,23 +434,24 @@ impl Session<'_> {
     /// The VSA as a Sigstore bundle v0.3 (public-key verification material, no log entry: the
     /// deployment key is the site's own) attached to the image as a referrer.
     fn vsa_bundle(&mut self, subject: &Descriptor, vsa: &Vsa) -> Result<(), PushError> {
-        let envelope: serde_json::Value =
-            serde_json::from_slice(&vsa.envelope).map_err(|e| PushError::Layout {
+        let envelope: &serde_json::value::RawValue = serde_json::from_slice(&vsa.envelope)
+            .map_err(|e| PushError::Layout {
                 path: "vsa".into(),
                 why: e.to_string(),
             })?;
-        let bundle = serde_json::json!({
-            "mediaType": BUNDLE_V03,
-            "verificationMaterial": {
-                "publicKey": {"hint": vsa.key_hint},
-                "tlogEntries": [],
+        let bundle_bytes = to_json(
+            "vsa",
+            &KeyBundle {
+                media_type: BUNDLE_V03,
+                verification_material: KeyMaterial {
+                    public_key: KeyHint {
+                        hint: &vsa.key_hint,
+                    },
+                    tlog_entries: [],
+                },
+                dsse_envelope: envelope,
             },
-            "dsseEnvelope": envelope,
-        });
-        let bundle_bytes = serde_json::to_vec(&bundle).map_err(|e| PushError::Layout {
-            path: "vsa".into(),
-            why: e.to_string(),
-        })?;
+        )?;
         let mut layer = self.blob_bytes(&bundle_bytes)?;
         layer.media_type = BUNDLE_V03.to_string();
         let mut config = self.blob_bytes(EMPTY_JSON)?;
@@ -401,19 +469,21 @@ impl Session<'_> {
         ]
         .into_iter()
         .collect();
-        let manifest = serde_json::json!({
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "artifactType": BUNDLE_V03,
-            "config": config,
-            "layers": [layer],
-            "subject": subject,
-            "annotations": annotations,
-        });
-        let bytes = serde_json::to_vec(&manifest).map_err(|e| PushError::Layout {
-            path: "vsa".into(),
-            why: e.to_string(),
-        })?;
+        let bytes = to_json(
+            "vsa",
+            &ManifestOut {
+                schema_version: 2,
+                media_type: OCI_MANIFEST,
+                artifact_type: Some(BUNDLE_V03),
+                config: &config,
+                layers: std::slice::from_ref(&layer),
+                subject: Some(subject),
+                annotations: annotations
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            },
+        )?;
         let digest = digest_of(&bytes);
         let m = Manifest {
             media_type: OCI_MANIFEST.to_string(),

@@ -86,8 +86,76 @@ pub fn key_id(spki: &[u8]) -> String {
     format!("sha256:{}", hex::encode(crypto::sha256(spki)))
 }
 
+/// An in-toto Statement v1 (fields in the order the JSON has always been written: sorted).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Statement {
+    #[serde(rename = "_type")]
+    pub type_: String,
+    pub predicate: VsaPredicate,
+    #[serde(rename = "predicateType")]
+    pub predicate_type: String,
+    pub subject: Vec<Subject>,
+}
+
+/// A statement's subject: a name and its digests by algorithm.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Subject {
+    pub digest: std::collections::BTreeMap<String, String>,
+    pub name: String,
+}
+
+/// The SLSA Verification Summary v1 predicate, with airlock's own record reference.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VsaPredicate {
+    pub airlock: VsaRecord,
+    pub input_attestations: Vec<InputAttestation>,
+    pub policy: DigestSet,
+    pub resource_uri: String,
+    pub slsa_version: String,
+    pub time_verified: Timestamp,
+    /// `PASSED` or `FAILED`.
+    pub verification_result: String,
+    pub verified_levels: Vec<String>,
+    pub verifier: VsaVerifier,
+}
+
+/// Which ledger record the summary is of.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VsaRecord {
+    pub reason: Option<String>,
+    pub record_hash: String,
+    pub record_id: u64,
+    pub trust_root_digest: String,
+}
+
+/// A piece of evidence the decision used, by where it was found and its digest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InputAttestation {
+    pub digest: std::collections::BTreeMap<String, String>,
+    pub uri: String,
+}
+
+/// `{"digest": {"sha256": …}}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DigestSet {
+    pub digest: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VsaVerifier {
+    pub id: String,
+}
+
+fn sha256_set(hex: &str) -> std::collections::BTreeMap<String, String> {
+    [("sha256".to_string(), hex.to_string())]
+        .into_iter()
+        .collect()
+}
+
 /// The VSA statement of one record (in-toto Statement v1, SLSA VSA v1 fields).
-fn vsa(r: &Record) -> serde_json::Value {
+fn vsa(r: &Record) -> Statement {
     let b = &r.body;
     let (name, digest) = b
         .artifact
@@ -109,24 +177,61 @@ fn vsa(r: &Record) -> serde_json::Value {
         .as_ref()
         .and_then(|a| a.reference.clone())
         .unwrap_or_else(|| name.clone());
-    serde_json::json!({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": name, "digest": {"sha256": hex}}],
-        "predicateType": VSA_PREDICATE,
-        "predicate": {
-            "verifier": {"id": format!("https://airlock.invalid/verifier/{}", b.airlock_version)},
-            "timeVerified": r.recorded_at,
-            "resourceUri": resource,
-            "policy": {"digest": {"sha256": b.decided_under.policy_digest.as_deref().unwrap_or("").trim_start_matches("sha256:")}},
-            "inputAttestations": b.evidence.as_array().map(|ev| ev.iter().filter_map(|e| {
-                e.get("origin").map(|o| serde_json::json!({"uri": o, "digest": {"sha256": hex::encode(crypto::sha256(e.to_string().as_bytes()))}}))
-            }).collect::<Vec<_>>()).unwrap_or_default(),
-            "verificationResult": if b.verdict == super::Verdict::Accepted { "PASSED" } else { "FAILED" },
-            "verifiedLevels": [],
-            "slsaVersion": "1.0",
-            "airlock": {"recordId": r.id, "recordHash": r.hash, "reason": b.reason, "trustRootDigest": b.decided_under.trust_root_digest},
+    // The evidence as the record keeps it (free-form JSON: each kind of evidence has its own
+    // fields); each piece named by its origin and the digest of its JSON.
+    let input_attestations = b
+        .evidence
+        .as_array()
+        .map(|ev| {
+            ev.iter()
+                .filter_map(|e| {
+                    e.get("origin").map(|o| InputAttestation {
+                        digest: sha256_set(&hex::encode(crypto::sha256(e.to_string().as_bytes()))),
+                        uri: o.as_str().map_or_else(|| o.to_string(), str::to_string),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Statement {
+        type_: "https://in-toto.io/Statement/v1".into(),
+        subject: vec![Subject {
+            digest: sha256_set(&hex),
+            name,
+        }],
+        predicate_type: VSA_PREDICATE.into(),
+        predicate: VsaPredicate {
+            verifier: VsaVerifier {
+                id: format!("https://airlock.invalid/verifier/{}", b.airlock_version),
+            },
+            time_verified: r.recorded_at,
+            resource_uri: resource,
+            policy: DigestSet {
+                digest: sha256_set(
+                    b.decided_under
+                        .policy_digest
+                        .as_deref()
+                        .unwrap_or("")
+                        .trim_start_matches("sha256:"),
+                ),
+            },
+            input_attestations,
+            verification_result: if b.verdict == super::Verdict::Accepted {
+                "PASSED"
+            } else {
+                "FAILED"
+            }
+            .into(),
+            verified_levels: Vec::new(),
+            slsa_version: "1.0".into(),
+            airlock: VsaRecord {
+                record_id: r.id,
+                record_hash: r.hash.clone(),
+                reason: b.reason.clone(),
+                trust_root_digest: b.decided_under.trust_root_digest.clone(),
+            },
         },
-    })
+    }
 }
 
 impl Ledger {
