@@ -1,3 +1,4 @@
+pub mod cmd;
 pub mod fake_sigstore;
 pub mod oci;
 pub mod tuf_repo;

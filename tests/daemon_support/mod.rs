@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
 use serde_json::Value;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_airlock");
+pub use crate::common::cmd::BIN;
 
 /// The repository's example tarballs (signed by the test suite's fake Sigstore).
 pub fn example(name: &str) -> PathBuf {
@@ -93,17 +93,10 @@ pub fn env_without_trust_root() -> Env {
 impl Env {
     /// `airlock --data-dir DATA ARGS…`, its exit code, stdout and stderr.
     pub fn cli(&self, args: &[&str]) -> (i32, String, String) {
-        let out = Command::new(BIN)
-            .arg("--data-dir")
-            .arg(&self.data)
+        crate::common::cmd::TestCommand::new(&self.data)
             .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+            .run()
+            .triple()
     }
 
     /// Every ledger record (`query --json`).

@@ -4,7 +4,6 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -66,9 +65,7 @@ impl Env {
     }
 
     pub fn import_with(&self, inputs: &[&Path], extra: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_airlock"))
-            .arg("--data-dir")
-            .arg(&self.data)
+        let out = crate::common::cmd::TestCommand::new(&self.data)
             .arg("import")
             .args(inputs)
             .arg("--policy")
@@ -77,15 +74,12 @@ impl Env {
             .arg(&self.root)
             .arg("--json")
             .args(extra)
-            .env_remove("AIRLOCK_DATA_DIR")
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            .run();
         Run {
-            code: out.status.code().unwrap_or(-1),
-            json: serde_json::from_str(&stdout).unwrap_or(Value::Null),
-            stdout,
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.code,
+            json: serde_json::from_str(&out.stdout).unwrap_or(Value::Null),
+            stdout: out.stdout,
+            stderr: out.stderr,
         }
     }
 

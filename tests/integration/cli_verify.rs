@@ -3,7 +3,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -15,12 +15,10 @@ fn cases() -> PathBuf {
 }
 
 fn airlock(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .arg("--data-dir")
-        .arg(data)
+    crate::common::cmd::TestCommand::new(data)
         .args(args)
-        .output()
-        .unwrap()
+        .run()
+        .output
 }
 
 fn s(p: &Path) -> String {

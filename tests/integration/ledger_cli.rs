@@ -8,17 +8,10 @@ use import_support::*;
 use serde_json::Value;
 
 fn run(e: &Env, args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .arg("--data-dir")
-        .arg(&e.data)
+    crate::common::cmd::TestCommand::new(&e.data)
         .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .run()
+        .triple()
 }
 
 fn records(e: &Env, args: &[&str]) -> Vec<Value> {

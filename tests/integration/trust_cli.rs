@@ -18,18 +18,14 @@ struct Run {
 }
 
 fn airlock(data_dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .arg("--data-dir")
-        .arg(data_dir)
+    let out = crate::common::cmd::TestCommand::new(data_dir)
         .arg("trust")
         .args(args)
-        .env_remove("AIRLOCK_DATA_DIR")
-        .output()
-        .unwrap();
+        .run();
     Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
+        code: out.code,
+        stdout: out.stdout,
+        stderr: out.stderr,
     }
 }
 

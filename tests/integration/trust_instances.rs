@@ -6,20 +6,14 @@
 use crate::common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::fake_sigstore::{self as fs, fake, Spec};
 use common::tuf_repo::TufRepo;
 use serde_json::Value;
 
 fn airlock(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("AIRLOCK_DATA_DIR")
-        .output()
-        .unwrap()
+    common::cmd::TestCommand::new(data).args(args).run().output
 }
 
 fn json(o: &Output) -> Value {
