@@ -23,7 +23,7 @@ use crate::crypto;
 use crate::limits;
 use crate::time::{Timestamp, Window};
 use medium::MediumError;
-use store::{GenerationInfo, Store, StoreError, StoreLock};
+use store::{GenerationInfo, Store, StoreLock, TrustStoreError};
 use tuf::{StoredMetadata, TufError};
 
 /// The trust root in force, parsed, with how it was accepted.
@@ -88,7 +88,7 @@ impl RootInfo {
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] TrustStoreError),
     #[error(transparent)]
     Medium(#[from] MediumError),
     #[error(transparent)]
@@ -459,7 +459,7 @@ fn accept_tuf(
         crash,
     )?;
     if crash == Some(CrashPoint::AfterSwitch) {
-        return Err(StoreError::SimulatedCrash {
+        return Err(TrustStoreError::SimulatedCrash {
             point: CrashPoint::AfterSwitch,
         }
         .into());
@@ -517,7 +517,7 @@ fn install_factory(
     let plan = factory_plan(None, "factory-install")?;
     match accept_tuf(store, lock, plan, now, None) {
         Ok(o) => Ok(Some(o)),
-        Err(TrustError::Store(StoreError::Concurrent { .. })) => Ok(None),
+        Err(TrustError::Store(TrustStoreError::Concurrent { .. })) => Ok(None),
         // The factory state is judged at its capture time: any failure is a broken build.
         Err(e) if e.is_refusal() => Err(TrustError::Factory { why: e.to_string() }),
         Err(e) => Err(e),

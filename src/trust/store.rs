@@ -45,7 +45,7 @@ use crate::trust::RootInfo;
 
 /// Why the trust store could not be read or written.
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
+pub enum TrustStoreError {
     #[error("cannot {action} {path}: {why}")]
     Io {
         action: &'static str,
@@ -63,7 +63,7 @@ pub enum StoreError {
     SimulatedCrash { point: CrashPoint },
 }
 
-impl StoreError {
+impl TrustStoreError {
     /// Stable kebab-case reason code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -91,8 +91,8 @@ pub enum CrashPoint {
 fn io_err<'a>(
     action: &'static str,
     path: &'a Path,
-) -> impl FnOnce(std::io::Error) -> StoreError + 'a {
-    move |e| StoreError::Io {
+) -> impl FnOnce(std::io::Error) -> TrustStoreError + 'a {
+    move |e| TrustStoreError::Io {
         action,
         path: path.to_path_buf(),
         why: e.to_string(),
@@ -240,13 +240,13 @@ fn is_generation_id(s: &str) -> bool {
 }
 
 /// Flushes a folder's entries (a rename or a new file inside it) to disk.
-fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+fn sync_dir(dir: &Path) -> Result<(), TrustStoreError> {
     fs::File::open(dir)
         .and_then(|f| f.sync_all())
         .map_err(io_err("flush", dir))
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), TrustStoreError> {
     let mut f = fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -258,7 +258,7 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 }
 
 /// Reads a file of the store, `None` if absent, refusing more than `cap` bytes.
-fn read_optional(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, StoreError> {
+fn read_optional(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, TrustStoreError> {
     let f = match fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -269,7 +269,7 @@ fn read_optional(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, StoreError> {
         .read_to_end(&mut bytes)
         .map_err(io_err("read", path))?;
     if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > cap {
-        return Err(StoreError::Corrupt {
+        return Err(TrustStoreError::Corrupt {
             what: format!("{} is larger than {cap} bytes", path.display()),
         });
     }
@@ -300,7 +300,7 @@ impl Store {
         &self.dir
     }
 
-    fn ensure_layout(&self) -> Result<(), StoreError> {
+    fn ensure_layout(&self) -> Result<(), TrustStoreError> {
         for d in [
             self.dir.clone(),
             self.dir.join("generations"),
@@ -325,7 +325,7 @@ impl Store {
     /// a refused "store busy" would only make the operator run the command again.
     ///
     /// Once held, crash leftovers are removed: every entry of `tmp/` and any `current.tmp-*`.
-    pub fn lock(&self) -> Result<StoreLock, StoreError> {
+    pub fn lock(&self) -> Result<StoreLock, TrustStoreError> {
         self.ensure_layout()?;
         let path = self.dir.join("lock");
         let file = fs::OpenOptions::new()
@@ -343,7 +343,7 @@ impl Store {
 
     /// Removes what a crashed writer left: scratch and staging folders in `tmp/`, and temporary
     /// pointer files. Under the lock nothing else can be using them.
-    fn remove_leftovers(&self, _lock: &StoreLock) -> Result<(), StoreError> {
+    fn remove_leftovers(&self, _lock: &StoreLock) -> Result<(), TrustStoreError> {
         let tmp = self.dir.join("tmp");
         for entry in fs::read_dir(&tmp).map_err(io_err("list", &tmp))? {
             let entry = entry.map_err(io_err("list", &tmp))?;
@@ -371,7 +371,7 @@ impl Store {
 
     /// A fresh private scratch folder under `tmp/` (only under the lock: taking the lock empties
     /// `tmp/`).
-    pub fn work_dir(&self, _lock: &StoreLock, kind: &str) -> Result<WorkDir, StoreError> {
+    pub fn work_dir(&self, _lock: &StoreLock, kind: &str) -> Result<WorkDir, TrustStoreError> {
         self.ensure_layout()?;
         let tmp = self.dir.join("tmp");
         for _ in 0..1000 {
@@ -383,7 +383,7 @@ impl Store {
                 Err(e) => return Err(io_err("create", &path)(e)),
             }
         }
-        Err(StoreError::Io {
+        Err(TrustStoreError::Io {
             action: "create",
             path: tmp,
             why: "no free scratch folder name".into(),
@@ -391,14 +391,14 @@ impl Store {
     }
 
     /// The id named by `current`, if the store has one.
-    pub fn current_id(&self) -> Result<Option<String>, StoreError> {
+    pub fn current_id(&self) -> Result<Option<String>, TrustStoreError> {
         let path = self.dir.join("current");
         let Some(bytes) = read_optional(&path, 1024)? else {
             return Ok(None);
         };
         let id = String::from_utf8_lossy(&bytes).trim().to_string();
         if !is_generation_id(&id) {
-            return Err(StoreError::Corrupt {
+            return Err(TrustStoreError::Corrupt {
                 what: format!("{} does not name a generation", path.display()),
             });
         }
@@ -406,7 +406,7 @@ impl Store {
     }
 
     /// The generation in force, if any.
-    pub fn current(&self) -> Result<Option<Generation>, StoreError> {
+    pub fn current(&self) -> Result<Option<Generation>, TrustStoreError> {
         match self.current_id()? {
             Some(id) => self.generation(&id).map(Some),
             None => Ok(None),
@@ -414,19 +414,20 @@ impl Store {
     }
 
     /// Reads a generation's record.
-    pub fn generation(&self, id: &str) -> Result<Generation, StoreError> {
+    pub fn generation(&self, id: &str) -> Result<Generation, TrustStoreError> {
         if !is_generation_id(id) {
-            return Err(StoreError::Corrupt {
+            return Err(TrustStoreError::Corrupt {
                 what: format!("'{id}' is not a generation id"),
             });
         }
         let dir = self.dir.join("generations").join(id);
         let info_path = dir.join("info.json");
-        let bytes = read_optional(&info_path, 1024 * 1024)?.ok_or_else(|| StoreError::Corrupt {
-            what: format!("{} is missing", info_path.display()),
-        })?;
+        let bytes =
+            read_optional(&info_path, 1024 * 1024)?.ok_or_else(|| TrustStoreError::Corrupt {
+                what: format!("{} is missing", info_path.display()),
+            })?;
         let info: GenerationInfo =
-            serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+            serde_json::from_slice(&bytes).map_err(|e| TrustStoreError::Corrupt {
                 what: format!("{} is unreadable: {e}", info_path.display()),
             })?;
         Ok(Generation {
@@ -442,7 +443,7 @@ impl Store {
         gen: &Generation,
         name: &str,
         cap: u64,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
+    ) -> Result<Option<Vec<u8>>, TrustStoreError> {
         read_optional(&gen.dir.join(name), cap)
     }
 
@@ -455,9 +456,9 @@ impl Store {
         files: &[(&str, &[u8])],
         info: &GenerationInfo,
         crash: Option<CrashPoint>,
-    ) -> Result<Generation, StoreError> {
+    ) -> Result<Generation, TrustStoreError> {
         self.ensure_layout()?;
-        let info_json = serde_json::to_vec_pretty(info).map_err(|e| StoreError::Corrupt {
+        let info_json = serde_json::to_vec_pretty(info).map_err(|e| TrustStoreError::Corrupt {
             what: format!("cannot encode the generation record: {e}"),
         })?;
         let mut all: Vec<(&str, &[u8])> = files.to_vec();
@@ -492,7 +493,7 @@ impl Store {
         sync_dir(stage.path())?;
         if crash == Some(CrashPoint::AfterStaging) {
             stage.keep = true;
-            return Err(StoreError::SimulatedCrash {
+            return Err(TrustStoreError::SimulatedCrash {
                 point: CrashPoint::AfterStaging,
             });
         }
@@ -508,7 +509,7 @@ impl Store {
         }
         sync_dir(&generations)?;
         if crash == Some(CrashPoint::AfterGeneration) {
-            return Err(StoreError::SimulatedCrash {
+            return Err(TrustStoreError::SimulatedCrash {
                 point: CrashPoint::AfterGeneration,
             });
         }
@@ -516,7 +517,7 @@ impl Store {
         // 3. Refuse to switch if another process switched meanwhile.
         let found = self.current_id()?;
         if found.as_deref() != expected {
-            return Err(StoreError::Concurrent {
+            return Err(TrustStoreError::Concurrent {
                 expected: expected.unwrap_or("none").to_string(),
                 found: found.unwrap_or_else(|| "none".into()),
             });
@@ -526,7 +527,7 @@ impl Store {
         let pointer_tmp = self.dir.join(format!("current.tmp-{}", std::process::id()));
         write_synced(&pointer_tmp, format!("{id}\n").as_bytes())?;
         if crash == Some(CrashPoint::AfterPointerWritten) {
-            return Err(StoreError::SimulatedCrash {
+            return Err(TrustStoreError::SimulatedCrash {
                 point: CrashPoint::AfterPointerWritten,
             });
         }
@@ -538,7 +539,7 @@ impl Store {
     }
 
     /// The TUF roles failed updates verified past the generation in force, if any.
-    pub fn verified_state(&self) -> Result<Option<VerifiedState>, StoreError> {
+    pub fn verified_state(&self) -> Result<Option<VerifiedState>, TrustStoreError> {
         let path = self.dir.join("verified.json");
         let cap = (limits::MAX_TUF_ROOT_BYTES
             + limits::MAX_TUF_TIMESTAMP_BYTES
@@ -549,7 +550,7 @@ impl Store {
         };
         serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(|e| StoreError::Corrupt {
+            .map_err(|e| TrustStoreError::Corrupt {
                 what: format!("{}: {e}", path.display()),
             })
     }
@@ -560,9 +561,9 @@ impl Store {
         &self,
         lock: &StoreLock,
         state: &VerifiedState,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), TrustStoreError> {
         self.ensure_layout()?;
-        let bytes = serde_json::to_vec(state).map_err(|e| StoreError::Corrupt {
+        let bytes = serde_json::to_vec(state).map_err(|e| TrustStoreError::Corrupt {
             what: format!("cannot encode the verified TUF state: {e}"),
         })?;
         let work = self.work_dir(lock, "verified")?;
@@ -574,7 +575,7 @@ impl Store {
     }
 
     /// Removes `verified.json` (an update succeeded: its generation holds the newest state).
-    pub fn clear_verified_state(&self, _lock: &StoreLock) -> Result<(), StoreError> {
+    pub fn clear_verified_state(&self, _lock: &StoreLock) -> Result<(), TrustStoreError> {
         let path = self.dir.join("verified.json");
         match fs::remove_file(&path) {
             Ok(()) => sync_dir(&self.dir),
@@ -588,10 +589,10 @@ impl Store {
         &self,
         _lock: &StoreLock,
         entry: &HistoryEntry,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), TrustStoreError> {
         self.ensure_layout()?;
         let path = self.dir.join("history.jsonl");
-        let mut line = serde_json::to_vec(entry).map_err(|e| StoreError::Corrupt {
+        let mut line = serde_json::to_vec(entry).map_err(|e| TrustStoreError::Corrupt {
             what: format!("cannot encode a history entry: {e}"),
         })?;
         line.push(b'\n');
@@ -622,7 +623,7 @@ impl Store {
     }
 
     /// Every readable history entry, oldest first, and the number of unreadable lines skipped.
-    pub fn history(&self) -> Result<(Vec<HistoryEntry>, usize), StoreError> {
+    pub fn history(&self) -> Result<(Vec<HistoryEntry>, usize), TrustStoreError> {
         let path = self.dir.join("history.jsonl");
         let Some(bytes) = read_optional(&path, limits::MAX_TRUST_HISTORY_BYTES)? else {
             return Ok((Vec::new(), 0));
@@ -643,7 +644,7 @@ impl Store {
 
     /// The generation in force when the history does not name it (a crash between the switch and
     /// the history line). Read-only: needs no lock.
-    pub fn unrecorded_current(&self) -> Result<Option<Generation>, StoreError> {
+    pub fn unrecorded_current(&self) -> Result<Option<Generation>, TrustStoreError> {
         let Some(gen) = self.current()? else {
             return Ok(None);
         };
@@ -656,7 +657,7 @@ impl Store {
 
     /// After a crash between the switch and the history line: records the generation in force if
     /// the history does not name it.
-    pub fn recover_history(&self, lock: &StoreLock, now: Timestamp) -> Result<(), StoreError> {
+    pub fn recover_history(&self, lock: &StoreLock, now: Timestamp) -> Result<(), TrustStoreError> {
         if let Some(gen) = self.unrecorded_current()? {
             let mut entry = HistoryEntry::accepted(&gen, gen.info.root.accepted_at.unwrap_or(now));
             entry.recovered = true;
@@ -694,7 +695,7 @@ mod tests {
         store: &Store,
         content: &[u8],
         crash: Option<CrashPoint>,
-    ) -> Result<Generation, StoreError> {
+    ) -> Result<Generation, TrustStoreError> {
         let lock = store.lock().unwrap();
         let expected = store.current_id().unwrap();
         store.commit(
