@@ -42,9 +42,9 @@ impl Ran {
 
 impl TestCommand {
     /// `airlock --data-dir DATA`.
-    pub fn new(data: &Path) -> TestCommand {
+    pub fn new(data: impl AsRef<Path>) -> TestCommand {
         let mut t = TestCommand::bare();
-        t.cmd.arg("--data-dir").arg(data);
+        t.cmd.arg("--data-dir").arg(data.as_ref());
         t
     }
 

@@ -22,9 +22,7 @@ fn good_bundle() -> Value {
 }
 
 fn verify(dir: &Path, bundle: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .arg("--data-dir")
-        .arg(dir.join("data"))
+    crate::common::cmd::TestCommand::new(dir.join("data"))
         .arg("verify-bundle")
         .arg("--bundle")
         .arg(bundle)
@@ -38,8 +36,8 @@ fn verify(dir: &Path, bundle: &Path, extra: &[&str]) -> Output {
         .arg(conformance().join("trusted-roots/public-good-production.json"))
         .args(extra)
         .arg(conformance().join("bundle-verify/a.txt"))
-        .output()
-        .unwrap()
+        .run()
+        .output
 }
 
 /// No ESC, BEL, C1 control or other raw control byte (newlines between lines aside) in `bytes`.
@@ -128,13 +126,11 @@ fn hostile_names_in_a_batch_table_are_shown_escaped() {
     });
     let batch = dir.path().join("batch.jsonl");
     std::fs::write(&batch, format!("{line}\n")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
+    let out = crate::common::cmd::TestCommand::new(dir.path().join("data"))
         .args(["verify-bundle", "--table", "--batch"])
         .arg(&batch)
-        .output()
-        .unwrap();
+        .run()
+        .output;
     assert_eq!(out.status.code(), Some(1));
     assert_inert(&out.stdout, "table");
     let table = String::from_utf8_lossy(&out.stdout);
@@ -166,13 +162,11 @@ fn fifo_as_bundle_key_trusted_root_or_artifact_is_refused_without_blocking() {
     let a_txt = conformance().join("bundle-verify/a.txt");
     let root = conformance().join("trusted-roots/public-good-production.json");
     let run = |args: Vec<&std::ffi::OsStr>| {
-        Command::new(env!("CARGO_BIN_EXE_airlock"))
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
+        crate::common::cmd::TestCommand::new(dir.path().join("data"))
             .arg("verify-bundle")
             .args(args)
-            .output()
-            .unwrap()
+            .run()
+            .output
     };
     let f = fifo.as_os_str();
     let cases: Vec<(&str, Vec<&std::ffi::OsStr>)> = vec![

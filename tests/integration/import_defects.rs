@@ -260,13 +260,11 @@ fn no_policy_is_refused_with_exit_2_and_a_clear_message() {
     let e = env(&all_policy());
     let (l, _) = saved_legacy_image("ghcr.io/acme/app:v1");
     let t = e.file("app.tar", &tar_of(&l));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .arg("--data-dir")
-        .arg(&e.data)
+    let out = crate::common::cmd::TestCommand::new(&e.data)
         .arg("import")
         .arg(&t)
-        .output()
-        .unwrap();
+        .run()
+        .output;
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no policy given"), "{err}");

@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("bundles/import")
@@ -16,18 +15,16 @@ fn import(
     policy: &Path,
     root: Option<&Path>,
 ) -> serde_json::Value {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_airlock"));
-    c.arg("--data-dir")
-        .arg(data)
+    let mut c = crate::common::cmd::TestCommand::new(data)
         .arg("import")
         .args(inputs)
         .arg("--policy")
         .arg(policy)
         .arg("--json");
     if let Some(r) = root {
-        c.arg("--trusted-root").arg(r);
+        c = c.arg("--trusted-root").arg(r);
     }
-    let out = c.output().unwrap();
+    let out = c.run().output;
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
 }

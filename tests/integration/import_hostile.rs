@@ -233,17 +233,15 @@ fn unreadable_input_is_unusable_with_exit_2() {
 fn hostile_entry_name_is_shown_escaped_in_the_table() {
     let e = env(&all_policy());
     let p = e.file("esc.tar", &raw_tar(&[(b"x\x1b]0;pwned\x07", F, b"", b"")]));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .arg("--data-dir")
-        .arg(&e.data)
+    let out = crate::common::cmd::TestCommand::new(&e.data)
         .arg("import")
         .arg(&p)
         .arg("--policy")
         .arg(&e.policy)
         .arg("--trusted-root")
         .arg(&e.root)
-        .output()
-        .unwrap();
+        .run()
+        .output;
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         !text.contains('\u{1b}') && !text.contains('\u{7}'),
@@ -270,12 +268,10 @@ fn thousands_of_evidence_items_make_a_bounded_record() {
     std::fs::write(dir.join("claims.jsonl"), format!("{line}\n").repeat(3000)).unwrap();
     let r = e.import(&[&dir]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .arg("--data-dir")
-        .arg(&e.data)
+    let out = crate::common::cmd::TestCommand::new(&e.data)
         .args(["query", "--json"])
-        .output()
-        .unwrap();
+        .run()
+        .output;
     let records: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rec = records
         .as_array()

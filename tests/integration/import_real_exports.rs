@@ -82,10 +82,10 @@ fn cosign_v3_image_named_by_the_operator_verifies_under_a_repository_scoped_poli
         oci::COSIGN_SIGN
     );
     // The ledger keeps the name and its source.
-    let q = std::process::Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .args(["--data-dir", e.data.to_str().unwrap(), "query", "--json"])
-        .output()
-        .unwrap();
+    let q = crate::common::cmd::TestCommand::new(&e.data)
+        .args(["query", "--json"])
+        .run()
+        .output;
     let text = String::from_utf8_lossy(&q.stdout);
     assert!(
         text.contains("\"source\": \"operator\"") || text.contains("\"source\":\"operator\""),

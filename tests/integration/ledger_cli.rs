@@ -498,13 +498,11 @@ fn the_factory_trust_root_installed_on_first_use_is_a_trust_event_once() {
     // root, and says so in the ledger.
     let e = env(&all_policy());
     let bad = e.file("bad.tar", b"not an archive");
-    let first = std::process::Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .arg("--data-dir")
-        .arg(&e.data)
+    let first = crate::common::cmd::TestCommand::new(&e.data)
         .args(["import", bad.to_str().unwrap(), "--policy"])
         .arg(&e.policy)
-        .output()
-        .unwrap();
+        .run()
+        .output;
     assert_eq!(first.status.code(), Some(1));
     let events = records(&e, &[]);
     let factory: Vec<&Value> = events
@@ -586,12 +584,10 @@ fn the_factory_install_is_recorded_whichever_command_makes_it() {
     let e = env(&all_policy());
     let fresh = e.dir.path().join("fresh");
     let cli = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_airlock"))
-            .arg("--data-dir")
-            .arg(&fresh)
+        let out = crate::common::cmd::TestCommand::new(&fresh)
             .args(args)
-            .output()
-            .unwrap();
+            .run()
+            .output;
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -13,12 +13,10 @@ use import_support::*;
 use serde_json::Value;
 
 fn records(e: &Env) -> Vec<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .arg("--data-dir")
-        .arg(&e.data)
+    let out = crate::common::cmd::TestCommand::new(&e.data)
         .args(["query", "--json", "--limit", "100000"])
-        .output()
-        .unwrap();
+        .run()
+        .output;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -29,12 +27,10 @@ fn records(e: &Env) -> Vec<Value> {
 }
 
 fn audit_green(e: &Env) {
-    let out = Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .arg("--data-dir")
-        .arg(&e.data)
+    let out = crate::common::cmd::TestCommand::new(&e.data)
         .args(["audit", "verify"])
-        .output()
-        .unwrap();
+        .run()
+        .output;
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -297,12 +297,10 @@ fn the_shipped_unit_boots_under_systemd_and_takes_a_file_from_its_inbox() {
     let until = Instant::now() + Duration::from_secs(60);
     loop {
         // Through the daemon's socket (the daemon holds the ledger).
-        let out = Command::new(env!("CARGO_BIN_EXE_airlock"))
-            .arg("--data-dir")
-            .arg(&data)
+        let out = crate::common::cmd::TestCommand::new(&data)
             .args(["query", "--json"])
-            .output()
-            .unwrap();
+            .run()
+            .output;
         let text = String::from_utf8_lossy(&out.stdout);
         if text.contains("\"chart.tar\"") {
             assert!(
