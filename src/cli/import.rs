@@ -196,42 +196,7 @@ pub fn reverify(args: ReverifyArgs, data_dir: &Path) -> u8 {
     if args.json {
         json_out(&r);
     } else {
-        let under = match r.policies.as_slice() {
-            [] => "no policy (nothing to decide again)".to_string(),
-            [one] => format!("policy {}", present::import::short(one)),
-            many => format!("{} policies (each record's own)", many.len()),
-        };
-        let mut s = format!(
-            "{} decision(s) made again under {under} and the trust root(s) in force now\n",
-            found.checked
-        );
-        for c in &found.changes {
-            s.push_str(&format!(
-                "  record {:>6}  {}  {}  {} -> {}  [{}] {}\n",
-                c.record_id,
-                crate::text::escape_capped(&c.artifact, 50),
-                present::import::short(&c.digest),
-                c.was,
-                c.now,
-                c.reason.as_deref().unwrap_or(""),
-                c.message.as_deref().unwrap_or("")
-            ));
-        }
-        for n in &found.not_checked {
-            s.push_str(&format!("  not made again: {n}\n"));
-        }
-        if r.applied {
-            s.push_str(&format!(
-                "{} verdict(s) changed, recorded as the latest\n",
-                found.changes.len()
-            ));
-        } else {
-            s.push_str(&format!(
-                "{} verdict(s) would change (not applied: rerun with --apply to record them as the latest)\n",
-                found.changes.len()
-            ));
-        }
-        say_lines(&s);
+        say_lines(&present::import::reverify(&r));
     }
     if found.changes.is_empty() {
         crate::app::Outcome::Accepted.exit()

@@ -196,3 +196,44 @@ pub fn table(r: &ImportReport) -> String {
     );
     s
 }
+
+/// What `reverify` found: each verdict that changed (or would), what could not be decided again.
+pub fn reverify(r: &crate::app::import::ReverifyResponse) -> String {
+    let found = &r.found;
+    let under = match r.policies.as_slice() {
+        [] => "no policy (nothing to decide again)".to_string(),
+        [one] => format!("policy {}", short(one)),
+        many => format!("{} policies (each record's own)", many.len()),
+    };
+    let mut s = format!(
+        "{} decision(s) made again under {under} and the trust root(s) in force now\n",
+        found.checked
+    );
+    for c in &found.changes {
+        s.push_str(&format!(
+            "  record {:>6}  {}  {}  {} -> {}  [{}] {}\n",
+            c.record_id,
+            crate::text::escape_capped(&c.artifact, 50),
+            short(&c.digest),
+            c.was,
+            c.now,
+            c.reason.as_deref().unwrap_or(""),
+            c.message.as_deref().unwrap_or("")
+        ));
+    }
+    for n in &found.not_checked {
+        s.push_str(&format!("  not made again: {n}\n"));
+    }
+    if r.applied {
+        s.push_str(&format!(
+            "{} verdict(s) changed, recorded as the latest\n",
+            found.changes.len()
+        ));
+    } else {
+        s.push_str(&format!(
+            "{} verdict(s) would change (not applied: rerun with --apply to record them as the latest)\n",
+            found.changes.len()
+        ));
+    }
+    s
+}
