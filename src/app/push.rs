@@ -210,8 +210,11 @@ impl App {
                 continue;
             }
             // The latest decision about the digest, not the one this import made: a later
-            // reverify --apply may have rejected it.
-            let latest = app.artifact(&a.digest, 1_000)?.latest;
+            // reverify --apply may have rejected it (with --digest the candidate is that one).
+            let latest = match &req.digest {
+                Some(_) => record.clone(),
+                None => app.artifact(&a.digest, 1_000)?.latest,
+            };
             let refuse = |reason: &str, message: String| ImagePush {
                 digest: a.digest.clone(),
                 name: a.name.clone(),

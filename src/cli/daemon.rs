@@ -115,22 +115,13 @@ pub fn run(a: DaemonArgs, data_dir: &Path) -> u8 {
             }),
         rate_per_second: a.rate_limit,
     });
-    let abs = |p: Option<PathBuf>| {
-        p.map(|p| {
-            if p.is_relative() {
-                std::env::current_dir().map(|c| c.join(&p)).unwrap_or(p)
-            } else {
-                p
-            }
-        })
-    };
     let push = match a.push_to {
         Some(to) => {
             let access = crate::registry::Access {
-                registry_ca: abs(a.registry_ca),
-                client_cert: abs(a.client_cert),
-                client_key: abs(a.client_key),
-                auth_file: abs(a.auth_file),
+                registry_ca: a.registry_ca,
+                client_cert: a.client_cert,
+                client_key: a.client_key,
+                auth_file: a.auth_file,
             };
             // Checked now: a bad destination or file stops the start, not the first push.
             let checked = crate::registry::Target::parse(&to)

@@ -8,7 +8,7 @@
 //! Owns: the pending set, the retry schedule. Must not touch: the push itself (that is
 //! `app::push`), the inbox.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -52,8 +52,8 @@ struct Pusher {
     given_up: BTreeSet<String>,
     failures: u32,
     next_try: Option<Instant>,
-    /// Records of images seen accepted, by digest (their push may come later in the ledger).
-    pushed: BTreeMap<String, u64>,
+    /// Images the ledger records as pushed to the destination, by digest.
+    pushed: BTreeSet<String>,
 }
 
 impl Pusher {
@@ -75,7 +75,7 @@ impl Pusher {
                     if (a.kind == "image" || a.kind == "image-index") =>
                 {
                     if r.body.verdict == Verdict::Accepted {
-                        if !self.pushed.contains_key(&a.digest) {
+                        if !self.pushed.contains(&a.digest) {
                             self.pending.insert(a.digest.clone());
                         }
                     } else {
@@ -90,7 +90,7 @@ impl Pusher {
                             .is_some_and(|p| p.destination == self.cfg.to) =>
                 {
                     self.pending.remove(&a.digest);
-                    self.pushed.insert(a.digest.clone(), r.id);
+                    self.pushed.insert(a.digest.clone());
                 }
                 _ => {}
             }
@@ -214,7 +214,7 @@ pub fn start(
         given_up: BTreeSet::new(),
         failures: 0,
         next_try: None,
-        pushed: BTreeMap::new(),
+        pushed: BTreeSet::new(),
     };
     std::thread::Builder::new()
         .name("pusher".into())

@@ -23,7 +23,7 @@ pub struct Kept {
     pub layouts: Vec<KeptLayout>,
 }
 
-/// A manifest read from a kept layout: its bytes hashed to its digest.
+/// A blob file of a kept layout, and its size on disk.
 #[derive(Debug, Clone)]
 pub struct Blob {
     pub path: PathBuf,
